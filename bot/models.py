@@ -1,0 +1,148 @@
+"""Database tables (SQLModel).  Timestamps are timezone-aware UTC (SQLModel's UTCDateTime)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Now, as the aware UTC datetime the tables store."""
+    return datetime.now(UTC)
+
+
+class Respondent(SQLModel, table=True):
+    """A person on one channel; managers are respondents too (their pending reply lives here)."""
+
+    __tablename__ = "respondents"
+    __table_args__ = (UniqueConstraint("channel", "platform_user_id", name="uq_respondent"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    platform_user_id: str = Field(max_length=64)
+    chat_id: str = Field(default="", max_length=64)
+    display_name: str = Field(default="", max_length=200)
+    locale: str = Field(default="en", max_length=8)
+    locale_chosen: bool = False
+    opted_out: bool = False
+    unreachable: bool = False
+    pending_alert_id: int | None = None
+    first_seen: datetime = Field(default_factory=utcnow)
+    last_seen: datetime = Field(default_factory=utcnow)
+
+
+class SurveyRun(SQLModel, table=True):
+    """One pass of a respondent through a survey; ``step`` is the persisted conversation state."""
+
+    __tablename__ = "survey_runs"
+    __table_args__ = (Index("ix_runs_respondent_status", "respondent_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    respondent_id: int = Field(foreign_key="respondents.id", ondelete="CASCADE")
+    survey: str = Field(max_length=64)
+    campaign: str | None = Field(default=None, max_length=64)
+    step: int = 0
+    status: str = Field(default="active", max_length=16)  # active, completed, stopped, replaced
+    last_answer_id: int | None = None
+    started_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    completed_at: datetime | None = None
+
+
+class Answer(SQLModel, table=True):
+    """One score, with the follow-up comment when the respondent gave one."""
+
+    __tablename__ = "answers"
+    __table_args__ = (
+        UniqueConstraint("channel", "event_id", name="uq_answer_event"),
+        UniqueConstraint("survey_run_id", "question_key", name="uq_answer_question"),
+        Index("ix_answers_metric_created_score", "metric", "created_at", "score"),
+        Index("ix_answers_metric_bucket_created", "metric", "bucket", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    respondent_id: int = Field(foreign_key="respondents.id", ondelete="CASCADE", index=True)
+    survey_run_id: int = Field(foreign_key="survey_runs.id", ondelete="CASCADE")
+    survey: str = Field(max_length=64)
+    campaign: str | None = Field(default=None, max_length=64)
+    question_key: str = Field(max_length=64)
+    metric: str = Field(max_length=8)
+    score: int
+    scale_min: int
+    scale_max: int
+    bucket: str = Field(max_length=16)
+    comment: str | None = None
+    locale: str = Field(max_length=8)
+    channel: str = Field(max_length=16)
+    event_id: str | None = Field(default=None, max_length=128)
+    created_at: datetime = Field(default_factory=utcnow)
+    commented_at: datetime | None = None
+
+
+class Alert(SQLModel, table=True):
+    """A detractor answer that managers should act on."""
+
+    __tablename__ = "alerts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    answer_id: int = Field(foreign_key="answers.id", ondelete="CASCADE", unique=True)
+    channel: str = Field(max_length=16)
+    status: str = Field(default="open", max_length=16, index=True)  # open, claimed, resolved
+    assignee: str | None = Field(default=None, max_length=200)
+    resolved_by: str | None = Field(default=None, max_length=200)
+    platform_ref: str = Field(default="", max_length=128)
+    created_at: datetime = Field(default_factory=utcnow)
+    claimed_at: datetime | None = None
+    resolved_at: datetime | None = None
+
+
+class AlertNote(SQLModel, table=True):
+    """The exchange on an alert: a manager's reply sent to the customer, or a status change."""
+
+    __tablename__ = "alert_notes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alerts.id", ondelete="CASCADE", index=True)
+    author: str = Field(max_length=200)
+    kind: str = Field(max_length=16)  # reply, claim, resolve
+    text: str = ""
+    delivered: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Platform event ids already handled, so a redelivered update changes nothing."""
+
+    __tablename__ = "processed_events"
+
+    channel: str = Field(primary_key=True, max_length=16)
+    event_id: str = Field(primary_key=True, max_length=128)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class KeyValue(SQLModel, table=True):
+    """Small persistent values adapters need (e.g. a migrated alert chat id)."""
+
+    __tablename__ = "kv"
+
+    key: str = Field(primary_key=True, max_length=128)
+    value: str = ""
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AnswerCount(SQLModel, table=True):
+    """Answers per UTC day, score and segment: kept in step with ``answers`` in the same
+    transaction, so summaries over long periods read days, not rows."""
+
+    __tablename__ = "answer_counts"
+
+    metric: str = Field(primary_key=True, max_length=8)
+    day: date = Field(primary_key=True)
+    score: int = Field(primary_key=True)
+    channel: str = Field(primary_key=True, max_length=16)
+    locale: str = Field(primary_key=True, max_length=8)
+    survey: str = Field(primary_key=True, max_length=64)
+    campaign: str = Field(primary_key=True, max_length=64, default="")
+    count: int = 0

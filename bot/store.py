@@ -1,0 +1,208 @@
+"""Keyword-only data functions over a SQLModel session; the engine's only way to the tables."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, func, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from bot.models import (
+    Alert,
+    AlertNote,
+    Answer,
+    AnswerCount,
+    KeyValue,
+    ProcessedEvent,
+    Respondent,
+    SurveyRun,
+    utcnow,
+)
+
+
+def _insert(session: Session):  # type: ignore[no-untyped-def]
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def claim_event(*, session: Session, channel: str, event_id: str,
+                at: datetime | None = None) -> bool:
+    """Record an inbound event id; False when it was seen before (a redelivery)."""
+    stmt = (
+        _insert(session)(ProcessedEvent)
+        .values(channel=channel, event_id=event_id, created_at=at or utcnow())
+        .on_conflict_do_nothing(index_elements=["channel", "event_id"])
+        .returning(col(ProcessedEvent.event_id))
+    )
+    # RETURNING, not rowcount: psycopg reports -1 for a conflicting INSERT … DO NOTHING.
+    return session.exec(stmt).first() is not None  # type: ignore[call-overload]
+
+
+def prune_events(*, session: Session, older_than: datetime) -> int:
+    """Forget processed event ids older than ``older_than`` (platforms redeliver for minutes)."""
+    result = session.exec(  # type: ignore[call-overload]
+        delete(ProcessedEvent).where(col(ProcessedEvent.created_at) < older_than)
+    )
+    return int(result.rowcount or 0)
+
+
+def find_respondent(*, session: Session, channel: str, user_id: str) -> Respondent | None:
+    return session.exec(
+        select(Respondent).where(
+            Respondent.channel == channel, Respondent.platform_user_id == user_id
+        )
+    ).first()
+
+
+def lock_respondent(
+    *, session: Session, channel: str, user_id: str, default_locale: str
+) -> Respondent:
+    """The respondent row, created if new, locked for this transaction on PostgreSQL."""
+    stmt = (
+        _insert(session)(Respondent)
+        .values(
+            channel=channel,
+            platform_user_id=user_id,
+            chat_id="",
+            display_name="",
+            locale=default_locale,
+            locale_chosen=False,
+            opted_out=False,
+            unreachable=False,
+            first_seen=utcnow(),
+            last_seen=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "platform_user_id"])
+    )
+    session.exec(stmt)  # type: ignore[call-overload]
+    found = session.exec(
+        select(Respondent)
+        .where(Respondent.channel == channel, Respondent.platform_user_id == user_id)
+        .with_for_update()
+    ).one()
+    return found
+
+
+def active_run(*, session: Session, respondent_id: int) -> SurveyRun | None:
+    return session.exec(
+        select(SurveyRun)
+        .where(SurveyRun.respondent_id == respondent_id, SurveyRun.status == "active")
+        .order_by(col(SurveyRun.id).desc())
+    ).first()
+
+
+def close_active_runs(*, session: Session, respondent_id: int, status: str) -> None:
+    session.exec(  # type: ignore[call-overload]
+        update(SurveyRun)
+        .where(col(SurveyRun.respondent_id) == respondent_id, col(SurveyRun.status) == "active")
+        .values(status=status, updated_at=utcnow())
+    )
+
+
+def start_run(
+    *, session: Session, respondent_id: int, survey: str, campaign: str | None
+) -> SurveyRun:
+    close_active_runs(session=session, respondent_id=respondent_id, status="replaced")
+    run = SurveyRun(respondent_id=respondent_id, survey=survey, campaign=campaign)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def add_answer(*, session: Session, answer: Answer) -> Answer:
+    """Store an answer and count it in ``answer_counts``, in the caller's transaction."""
+    session.add(answer)
+    session.flush()
+    _count(session, answer, +1)
+    return answer
+
+
+def _count(session: Session, answer: Answer, delta: int) -> None:
+    key = {
+        "metric": answer.metric, "day": answer.created_at.astimezone(UTC).date(),
+        "score": answer.score, "channel": answer.channel, "locale": answer.locale,
+        "survey": answer.survey, "campaign": answer.campaign or "",
+    }
+    stmt = _insert(session)(AnswerCount).values(**key, count=delta)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(key), set_={"count": col(AnswerCount.count) + delta}
+    )
+    session.exec(stmt)  # type: ignore[call-overload]
+
+
+def rebuild_counts(*, session: Session) -> None:
+    """Recount ``answer_counts`` from ``answers`` (after a bulk load that bypassed the engine)."""
+    dialect = session.get_bind().dialect.name
+    day = "date(created_at)" if dialect == "sqlite" else "(created_at AT TIME ZONE 'UTC')::date"
+    session.exec(delete(AnswerCount))  # type: ignore[call-overload]
+    session.exec(text(  # type: ignore[call-overload]
+        "INSERT INTO answer_counts (metric, day, score, channel, locale, survey, campaign, count) "
+        f"SELECT metric, {day}, score, channel, locale, survey, coalesce(campaign, ''), count(*) "
+        f"FROM answers GROUP BY metric, {day}, score, channel, locale, survey, "
+        "coalesce(campaign, '')"
+    ))
+
+
+def create_alert(*, session: Session, answer: Answer) -> Alert:
+    assert answer.id is not None
+    alert = Alert(answer_id=answer.id, channel=answer.channel)
+    session.add(alert)
+    session.flush()
+    return alert
+
+
+def alert_for_answer(*, session: Session, answer_id: int) -> Alert | None:
+    return session.exec(select(Alert).where(Alert.answer_id == answer_id)).first()
+
+
+def lock_alert(*, session: Session, alert_id: int) -> Alert | None:
+    return session.exec(select(Alert).where(Alert.id == alert_id).with_for_update()).first()
+
+
+def add_note(*, session: Session, alert_id: int, author: str, kind: str, text: str = "",
+             delivered: bool = True) -> AlertNote:
+    note = AlertNote(alert_id=alert_id, author=author, kind=kind, text=text, delivered=delivered)
+    session.add(note)
+    session.flush()
+    return note
+
+
+def notes(*, session: Session, alert_id: int) -> list[AlertNote]:
+    return list(
+        session.exec(
+            select(AlertNote).where(AlertNote.alert_id == alert_id).order_by(col(AlertNote.id))
+        )
+    )
+
+
+def delete_respondent(*, session: Session, respondent_id: int) -> int:
+    """Delete a respondent with their runs, answers, alerts and notes; the number of answers."""
+    answers = session.exec(
+        select(func.count()).select_from(Answer).where(Answer.respondent_id == respondent_id)
+    ).one()
+    for answer in list(session.exec(select(Answer).where(Answer.respondent_id == respondent_id))):
+        _count(session, answer, -1)
+    answer_ids = select(Answer.id).where(Answer.respondent_id == respondent_id)
+    alert_ids = select(Alert.id).where(col(Alert.answer_id).in_(answer_ids))
+    session.exec(delete(AlertNote).where(col(AlertNote.alert_id).in_(alert_ids)))  # type: ignore[call-overload]
+    session.exec(delete(Alert).where(col(Alert.answer_id).in_(answer_ids)))  # type: ignore[call-overload]
+    session.exec(delete(Answer).where(col(Answer.respondent_id) == respondent_id))  # type: ignore[call-overload]
+    session.exec(delete(SurveyRun).where(col(SurveyRun.respondent_id) == respondent_id))  # type: ignore[call-overload]
+    session.exec(delete(Respondent).where(col(Respondent.id) == respondent_id))  # type: ignore[call-overload]
+    return int(answers)
+
+
+def kv_get(*, session: Session, key: str) -> str | None:
+    row = session.get(KeyValue, key)
+    return row.value if row else None
+
+
+def kv_set(*, session: Session, key: str, value: str) -> None:
+    row = session.get(KeyValue, key)
+    if row is None:
+        session.add(KeyValue(key=key, value=value))
+    else:
+        row.value = value
+        row.updated_at = utcnow()
+        session.add(row)
