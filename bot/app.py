@@ -1,0 +1,49 @@
+"""Wiring: settings → database (migrated) → surveys → engine."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.db import Database, current_revision, head_revision, is_sqlite, open_database, upgrade
+from bot.engine import Engine
+from bot.settings import Settings
+from bot.surveys import load_surveys
+
+log = logging.getLogger(__name__)
+
+
+class SchemaOutOfDate(RuntimeError):
+    """The PostgreSQL schema is behind the code; ``survey-bot db upgrade`` fixes it."""
+
+
+def prepare_database(settings: Settings, *, migrate: bool = True) -> Database:
+    """Open the database; bring it to the newest schema (always for SQLite, when asked for
+    PostgreSQL, whose deployments migrate in the Procfile's ``release:`` step)."""
+    url = settings.database_url
+    if migrate or is_sqlite(url):
+        upgrade(url)
+    db = open_database(url)
+    if not is_sqlite(url):
+        current, head = current_revision(db.engine), head_revision()
+        if current != head:
+            db.dispose()
+            raise SchemaOutOfDate(
+                f"DATABASE_URL: schema is at {current}, the code needs {head}; "
+                "run `survey-bot db upgrade`"
+            )
+    return db
+
+
+def build_engine(settings: Settings, *, migrate: bool = True) -> Engine:
+    """The engine the adapters share."""
+    db = prepare_database(settings, migrate=migrate)
+    return Engine(
+        db=db,
+        surveys=load_surveys(settings.survey_file),
+        managers=settings.managers(),
+        manager_locale=settings.manager_locale,
+        default_locale=settings.default_locale,
+        channel_locales={"slack": settings.slack_default_locale} if settings.slack_default_locale
+        else {},
+        comment_max_length=settings.comment_max_length,
+    )

@@ -1,0 +1,147 @@
+"""The engine's input and output contract.
+
+Adapters build one :class:`Inbound` per platform event and call ``Engine.handle``; the engine
+answers with a list of outbound values that the adapter renders and sends.  Nothing here knows
+about a platform SDK.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Channel = str
+"""A channel name: ``"console"``, ``"telegram"`` or ``"slack"``."""
+
+Command = Literal[
+    "start", "language", "stop", "help", "delete_my_data", "nps", "csat", "ces", "cancel"
+]
+COMMANDS: tuple[str, ...] = (
+    "start", "language", "stop", "help", "delete_my_data", "nps", "csat", "ces", "cancel"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One thing a person did: typed text, ran a command, or pressed a button.
+
+    ``command`` is set by the adapter when the platform marks the input as a command (Telegram's
+    ``bot_command`` entity, a Slack slash command, a bare ``start``/``stop``/``help`` in a Slack
+    DM, a leading ``/`` on the console); ``text`` then holds only the arguments.  ``choice`` holds
+    the value of a pressed button, exactly as the engine put it into :class:`Choice.value`.
+    ``event_id`` is the platform's id of the delivery (Telegram ``update_id``, Slack ``event_id``
+    or action ts), used so a redelivered event changes nothing.
+    """
+
+    channel: Channel
+    user_id: str
+    chat_id: str
+    text: str | None = None
+    command: str | None = None
+    choice: str | None = None
+    display_name: str = ""
+    locale_hint: str | None = None
+    event_id: str | None = None
+    is_private: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A button.  ``value`` is at most 64 bytes (Telegram's callback_data limit)."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """Send ``text`` (with optional buttons) to the chat the inbound came from.
+
+    ``columns`` is the suggested number of buttons per row.  ``expects_text`` says the engine
+    now waits for free text from this person (Telegram may show a ForceReply).
+    """
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    columns: int = 6
+    expects_text: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EditPressed:
+    """Replace the message whose button was pressed with ``text`` and no buttons."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A short notice to the person who acted (Telegram callback answer, Slack ephemeral).
+
+    Adapters that have no transient notice for the event send it as a normal message.
+    """
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SendTo:
+    """A message to another person on ``channel``: e.g. a manager's reply to a customer, or the
+    first question of a survey a manager sent out.  ``chat_id`` may be empty when the adapter must
+    open a DM to ``user_id`` first (Slack ``conversations.open``)."""
+
+    channel: Channel
+    user_id: str
+    chat_id: str
+    text: str
+    choices: tuple[Choice, ...] = ()
+    columns: int = 6
+
+
+@dataclass(frozen=True, slots=True)
+class AlertPost:
+    """Post a new alert to the managers' alert chat of ``channel``.
+
+    After sending, the adapter calls ``Engine.set_alert_ref(alert_id, ref)`` with whatever it needs
+    to edit that message later (e.g. ``"<chat_id>:<message_id>"`` or ``"<channel>:<ts>"``).
+    """
+
+    channel: Channel
+    alert_id: int
+    text: str
+    choices: tuple[Choice, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class AlertUpdate:
+    """Edit the alert message posted earlier (``ref`` as stored with ``set_alert_ref``; empty when
+    it was never posted, in which case the adapter posts it anew)."""
+
+    channel: Channel
+    alert_id: int
+    ref: str
+    text: str
+    choices: tuple[Choice, ...] = field(default=())
+
+
+Outbound = Reply | EditPressed | Notice | SendTo | AlertPost | AlertUpdate
+
+
+ALERT_ACTIONS = ("claim", "reply", "resolve")
+
+
+def alert_choice(alert_id: int, action: str) -> str:
+    """The button value of an alert action (``al:<id>:<action>``)."""
+    return f"al:{alert_id}:{action}"
+
+
+def parse_alert_choice(value: str) -> tuple[int, str] | None:
+    """``(alert_id, action)`` for an alert button value, or None for anything else."""
+    parts = value.split(":")
+    if len(parts) != 3 or parts[0] != "al" or parts[2] not in ALERT_ACTIONS:
+        return None
+    try:
+        alert_id = int(parts[1])
+    except ValueError:
+        return None
+    return (alert_id, parts[2]) if alert_id > 0 else None

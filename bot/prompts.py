@@ -1,0 +1,104 @@
+"""How the engine words its questions, scale hints and alerts (all through the catalogs)."""
+
+from __future__ import annotations
+
+from bot.i18n import Translator, language_name
+from bot.messages import Choice, alert_choice
+from bot.models import Alert, AlertNote, Answer, Respondent
+from bot.surveys import Question
+
+
+def scale_hint(question: Question, t: Translator) -> str:
+    if question.metric == "nps":
+        return t.gettext("0 = not at all likely, 10 = extremely likely.")
+    if question.metric == "csat":
+        return t.gettext("1 = very unsatisfied, 5 = very satisfied.")
+    return t.gettext("1 = strongly disagree, 7 = strongly agree.")
+
+
+def question_text(question: Question, t: Translator) -> str:
+    low, high = question.scale
+    return "\n".join(
+        (
+            question.text.render(t),
+            scale_hint(question, t),
+            t.gettext("Tap a number or type one from {low} to {high}.").format(low=low, high=high),
+        )
+    )
+
+
+def score_choices(question: Question, run_id: int, step: int) -> tuple[Choice, ...]:
+    low, high = question.scale
+    return tuple(Choice(str(n), f"a:{run_id}:{step}:{n}") for n in range(low, high + 1))
+
+
+def columns_for(question: Question) -> int:
+    return {"nps": 6, "csat": 5, "ces": 4}[question.metric]
+
+
+def command_name(channel: str, name: str) -> str:
+    """How a person types a command on this channel (Slack DMs take bare words)."""
+    if channel == "slack":
+        return "delete my data" if name == "delete_my_data" else name
+    return "/" + name
+
+
+def metric_label(metric: str, t: Translator) -> str:
+    return {
+        "nps": t.gettext("NPS"),
+        "csat": t.gettext("CSAT"),
+        "ces": t.gettext("CES"),
+    }[metric]
+
+
+def status_line(alert: Alert, t: Translator) -> str:
+    if alert.status == "resolved":
+        return t.gettext("Status: resolved by {name}").format(name=alert.resolved_by or "?")
+    if alert.status == "claimed":
+        return t.gettext("Status: claimed by {name}").format(name=alert.assignee or "?")
+    return t.gettext("Status: open")
+
+
+def alert_text(
+    alert: Alert, answer: Answer, customer: Respondent | None, notes: list[AlertNote],
+    t: Translator,
+) -> str:
+    """The managers' view of an alert, in the managers' language."""
+    name = (customer.display_name if customer else "") or (
+        customer.platform_user_id if customer else "?"
+    )
+    lines = [
+        t.gettext("⚠️ Unhappy customer — alert #{id}").format(id=alert.id),
+        t.gettext("Score: {score}/{high} ({metric})").format(
+            score=answer.score, high=answer.scale_max, metric=metric_label(answer.metric, t)
+        ),
+        t.gettext("Customer: {name} on {channel}, speaks {language}").format(
+            name=name, channel=answer.channel, language=language_name(answer.locale)
+        ),
+    ]
+    if answer.comment:
+        lines.append(t.gettext("Comment: “{comment}”").format(comment=answer.comment))
+    else:
+        lines.append(t.gettext("No comment yet."))
+    replies = [n for n in notes if n.kind == "reply"]
+    for note in replies[-3:]:
+        key = (
+            t.gettext("Reply by {name}: {text}")
+            if note.delivered
+            else t.gettext("Reply by {name} (not delivered): {text}")
+        )
+        lines.append(key.format(name=note.author, text=note.text))
+    lines.append(status_line(alert, t))
+    return "\n".join(lines)
+
+
+def alert_choices(alert: Alert, t: Translator) -> tuple[Choice, ...]:
+    assert alert.id is not None
+    if alert.status == "resolved":
+        return ()
+    buttons = []
+    if alert.status == "open":
+        buttons.append(Choice(t.gettext("Claim"), alert_choice(alert.id, "claim")))
+    buttons.append(Choice(t.gettext("Reply"), alert_choice(alert.id, "reply")))
+    buttons.append(Choice(t.gettext("Resolved"), alert_choice(alert.id, "resolve")))
+    return tuple(buttons)

@@ -1,0 +1,120 @@
+"""Settings from environment variables and an optional ``.env`` file (pydantic-settings)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SUPPORTED_LOCALES = ("en", "ro", "zh")
+
+
+def _id_set(value: object) -> frozenset[str]:
+    if value is None or value == "":
+        return frozenset()
+    if isinstance(value, str):
+        items = value.replace(";", ",").replace(" ", ",").split(",")
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        items = [str(v) for v in value]
+    else:
+        raise ValueError("expected a comma-separated list of ids")
+    return frozenset(i.strip() for i in items if i.strip())
+
+
+class Settings(BaseSettings):
+    """Every setting the bot reads; names are the environment variables, case-insensitive."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    database_url: str = Field(
+        default="sqlite:///survey-bot.db",
+        description="SQLAlchemy URL; sqlite:///file.db or postgresql+psycopg://user@host/db",
+    )
+    survey_file: Path | None = Field(
+        default=None, description="TOML file with the survey definitions; the built-in default"
+    )
+    default_locale: str = "en"
+    manager_locale: str = "en"
+    comment_max_length: int = Field(default=2000, ge=1, le=20000)
+    log_level: str = "INFO"
+    host: str = "0.0.0.0"
+    port: int = Field(default=8080, ge=1, le=65535)
+
+    console_manager: bool = False
+
+    telegram_bot_token: str = ""
+    telegram_manager_ids: Annotated[frozenset[str], NoDecode] = frozenset()
+    telegram_alert_chat_id: str = ""
+    telegram_webhook_url: str = ""
+    telegram_webhook_secret: str = ""
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_app_token: str = ""
+    slack_manager_ids: Annotated[frozenset[str], NoDecode] = frozenset()
+    slack_alert_channel: str = ""
+    slack_api_url: str = "https://slack.com/api/"
+    slack_default_locale: str = ""
+    slack_command_nps: str = "/nps"
+    slack_command_csat: str = "/csat"
+    slack_command_ces: str = "/ces"
+
+    @field_validator("telegram_manager_ids", "slack_manager_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> frozenset[str]:
+        return _id_set(value)
+
+    @field_validator("default_locale", "manager_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if value.startswith(("postgres://", "postgresql://")):
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        if not value.startswith(("sqlite://", "postgresql+psycopg://")):
+            raise ValueError("must start with sqlite:// or postgresql+psycopg://")
+        return value
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_bot_token)
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token)
+
+    def managers(self) -> dict[str, frozenset[str]]:
+        """Manager ids per channel."""
+        console = frozenset({"console-manager"}) if self.console_manager else frozenset()
+        return {
+            "telegram": self.telegram_manager_ids,
+            "slack": self.slack_manager_ids,
+            "console": console,
+        }
+
+
+class SettingsError(Exception):
+    """A setting has a bad value; the message names it."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings, turning pydantic's error into one that names each bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"]).upper() or "settings"
+            lines.append(f"{name}: {err['msg']}")
+        raise SettingsError("bad setting: " + "; ".join(lines)) from exc
