@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     telegram_webhook_url: str = ""
     telegram_webhook_secret: str = ""
     telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_max_rate: float = Field(
+        default=30.0, ge=0, description="messages a second overall (Telegram's limit is about 30)"
+    )
+    telegram_max_retries: int = Field(default=3, ge=0, le=10)
 
     slack_bot_token: str = ""
     slack_signing_secret: str = ""

@@ -1,0 +1,29 @@
+"""The command menu each language sees (``setMyCommands`` with ``language_code`` scopes)."""
+
+from __future__ import annotations
+
+from bot.i18n import N_, SUPPORTED, Translator, translator
+
+CUSTOMER_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", N_("Take the survey")),
+    ("language", N_("Choose your language")),
+    ("stop", N_("Receive no more surveys")),
+    ("help", N_("What this bot can do")),
+    ("delete_my_data", N_("Delete your answers and data")),
+)
+MANAGER_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("nps", N_("NPS summary, e.g. /nps summary 30d")),
+    ("csat", N_("CSAT summary")),
+    ("ces", N_("CES summary")),
+    ("cancel", N_("Cancel a reply to a customer")),
+)
+
+
+def commands_for(t: Translator, *, manager: bool) -> list[tuple[str, str]]:
+    entries = CUSTOMER_COMMANDS + (MANAGER_COMMANDS if manager else ())
+    return [(name, t.gettext(text)) for name, text in entries]
+
+
+def menus() -> dict[str, list[tuple[str, str]]]:
+    """Customer menus by language code."""
+    return {lang: commands_for(translator(lang), manager=False) for lang in SUPPORTED}

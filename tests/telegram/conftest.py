@@ -1,0 +1,40 @@
+"""Fixtures: the real Telegram channel against the Bot API stand-in, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from adapters.telegram.app import TelegramChannel
+from bot.app import build_engine
+from tests.telegram.harness import ALERT_CHAT, MANAGER_ID, Harness
+from tests.telegram.standin import TOKEN, BotAPIStandIn
+
+
+@pytest.fixture
+def tg_settings(make_settings: Callable[..., Any]) -> Callable[..., Any]:
+    def make(api: BotAPIStandIn, **overrides: Any) -> Any:
+        values: dict[str, Any] = {
+            "telegram_bot_token": TOKEN, "telegram_api_base_url": api.base_url,
+            "telegram_manager_ids": str(MANAGER_ID), "telegram_alert_chat_id": str(ALERT_CHAT),
+            "telegram_max_rate": 0, "telegram_max_retries": 2,
+        }
+        values.update(overrides)
+        return make_settings(**values)
+    return make
+
+
+@pytest.fixture
+async def tg(tg_settings: Callable[..., Any]) -> AsyncIterator[Harness]:
+    async with BotAPIStandIn() as api:
+        settings = tg_settings(api)
+        engine = build_engine(settings)
+        channel = TelegramChannel(engine, settings, webhook=False, poll_timeout=1)
+        await channel.start()
+        try:
+            yield Harness(api, channel, engine, settings)
+        finally:
+            await channel.stop()
+            engine.db.dispose()

@@ -1,0 +1,331 @@
+"""A stand-in for the Telegram Bot API on 127.0.0.1, for the real python-telegram-bot.
+
+It serves the methods the bot uses with the JSON shapes of https://core.telegram.org/bots/api,
+records every call (failed ones too), keeps the messages it sent so edits can be checked, and
+can answer 429 (with ``retry_after``), 403 (a user who blocked the bot) and a group's migration
+to a supergroup.  Updates are queued for ``getUpdates`` long polling, or posted to a webhook.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import ClientSession, ClientTimeout, web
+
+TOKEN = "123456:TEST-token_for-the-stand-in"
+BOT_ID = 123456
+BOT_USERNAME = "survey_test_bot"
+JSON_FIELDS = {"reply_markup", "commands", "scope", "allowed_updates", "entities",
+               "link_preview_options", "reply_parameters"}
+INT_FIELDS = {"message_id", "offset", "limit", "timeout", "cache_time", "max_connections"}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    status: int = 200
+    at: float = field(default_factory=time.perf_counter)
+
+
+def _decode(key: str, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    if key in JSON_FIELDS:
+        return json.loads(value)
+    if (key in INT_FIELDS or key == "chat_id") and value.lstrip("-").isdigit():
+        return int(value)
+    if value in ("true", "false") and key not in ("text", "caption", "data"):
+        return value == "true"
+    return value
+
+
+def bot_user() -> dict[str, Any]:
+    return {"id": BOT_ID, "is_bot": True, "first_name": "Survey", "username": BOT_USERNAME,
+            "can_join_groups": True, "can_read_all_group_messages": False,
+            "supports_inline_queries": False}
+
+
+def user(uid: int, first_name: str, language_code: str | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": uid, "is_bot": False, "first_name": first_name}
+    if language_code is not None:
+        data["language_code"] = language_code
+    return data
+
+
+def chat_of(chat_id: int, title: str = "") -> dict[str, Any]:
+    if chat_id > 0:
+        return {"id": chat_id, "type": "private", "first_name": title or "User"}
+    kind = "supergroup" if str(chat_id).startswith("-100") else "group"
+    return {"id": chat_id, "type": kind, "title": title or "Managers"}
+
+
+class BotAPIStandIn:
+    """``async with BotAPIStandIn() as api:`` serves until the block ends."""
+
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self.calls: list[Call] = []
+        self.messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self.blocked: set[int] = set()
+        self.migrated: dict[int, int] = {}
+        self.webhook: dict[str, Any] = {}
+        self._failures: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        self._updates: list[dict[str, Any]] = []
+        self._new_update = asyncio.Event()
+        self._ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._runner: web.AppRunner | None = None
+        self._closing = False
+        self.port = 0
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def __aenter__(self) -> BotAPIStandIn:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
+        app.router.add_route("GET", "/file/bot{token}/{path:.*}", self._file)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        self._closing = True
+        self._new_update.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    # ------------------------------------------------------------------ faults
+
+    def fail_next(self, method: str, status: int = 429, *, times: int = 1,
+                  retry_after: int = 1, description: str = "") -> None:
+        """Answer the next ``times`` calls of ``method`` with an error."""
+        body: dict[str, Any] = {"ok": False, "error_code": status}
+        if status == 429:
+            body["description"] = f"Too Many Requests: retry after {retry_after}"
+            body["parameters"] = {"retry_after": retry_after}
+        else:
+            body["description"] = description or "Bad Request"
+        self._failures.setdefault(method, []).extend([(status, body)] * times)
+
+    # ------------------------------------------------------------------ updates
+
+    def next_update_id(self) -> int:
+        return next(self._ids)
+
+    def push(self, update: dict[str, Any]) -> None:
+        """Queue an update for getUpdates."""
+        self._updates.append(update)
+        self._new_update.set()
+
+    def message_update(self, frm: dict[str, Any], text: str, *, chat_id: int | None = None,
+                       reply_to: dict[str, Any] | None = None,
+                       update_id: int | None = None) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids), "date": int(time.time()),
+            "chat": chat_of(chat_id if chat_id is not None else frm["id"], frm["first_name"]),
+            "from": frm, "text": text,
+        }
+        if text.startswith("/"):
+            word = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(word)}]
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
+        return {"update_id": update_id or self.next_update_id(), "message": message}
+
+    def callback_update(self, frm: dict[str, Any], message: dict[str, Any], data: str,
+                        *, update_id: int | None = None) -> dict[str, Any]:
+        return {"update_id": update_id or self.next_update_id(), "callback_query": {
+            "id": f"cq{next(self._ids)}", "from": frm, "chat_instance": "ci-1",
+            "message": message, "data": data}}
+
+    def blocked_update(self, frm: dict[str, Any]) -> dict[str, Any]:
+        """``my_chat_member``: the user blocked the bot in their private chat."""
+        return {"update_id": self.next_update_id(), "my_chat_member": {
+            "chat": chat_of(frm["id"], frm["first_name"]), "from": frm, "date": int(time.time()),
+            "old_chat_member": {"status": "member", "user": bot_user()},
+            "new_chat_member": {"status": "kicked", "user": bot_user(), "until_date": 0}}}
+
+    async def post_webhook(self, url: str, update: dict[str, Any],
+                           secret: str | None) -> tuple[int, Any]:
+        """Deliver an update to a webhook as Telegram does."""
+        headers = {"Content-Type": "application/json"}
+        if secret is not None:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+        async with ClientSession(timeout=ClientTimeout(total=10)) as http, http.post(
+                url, data=json.dumps(update), headers=headers) as resp:
+            return resp.status, await resp.json(content_type=None)
+
+    # ------------------------------------------------------------------ queries
+
+    def sent(self, method: str | None = None, chat_id: int | None = None) -> list[Call]:
+        return [c for c in self.calls if c.status == 200 and (method is None or c.method == method)
+                and (chat_id is None or c.params.get("chat_id") == chat_id)]
+
+    def texts_to(self, chat_id: int) -> list[str]:
+        """Every text the chat saw: sent messages and edits, in order."""
+        return [str(c.params.get("text") or c.params.get("caption") or "")
+                for c in self.sent(chat_id=chat_id)
+                if c.method in ("sendMessage", "editMessageText", "sendDocument", "sendPhoto")]
+
+    def last_message(self, chat_id: int, predicate: Callable[[dict[str, Any]], bool] = bool,
+                     ) -> dict[str, Any]:
+        """The newest message the bot has in a chat (as it stands after edits)."""
+        for (chat, _mid), message in sorted(self.messages.items(), key=lambda kv: -kv[0][1]):
+            if chat == chat_id and predicate(message):
+                return message
+        raise AssertionError(f"no such message in chat {chat_id}")
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10) -> None:
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                await asyncio.sleep(0.005)
+
+    # ------------------------------------------------------------------ HTTP
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        if not request.can_read_body:
+            return dict(request.query)
+        if request.content_type == "application/json":
+            return dict(await request.json())
+        form = await request.post()
+        out: dict[str, Any] = {}
+        for key, value in form.items():
+            if isinstance(value, web.FileField):
+                out[key] = {"filename": value.filename, "size": len(value.file.read())}
+            else:
+                out[key] = _decode(key, value)
+        return out
+
+    @staticmethod
+    def _error(status: int, description: str, **parameters: Any) -> web.Response:
+        body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+        if parameters:
+            body["parameters"] = parameters
+        return web.json_response(body, status=status)
+
+    async def _dispatch(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        call = Call(method, params)
+        self.calls.append(call)
+        if request.match_info["token"] != self.token:
+            call.status = 401
+            return self._error(401, "Unauthorized")
+        queued = self._failures.get(method)
+        if queued:
+            call.status, body = queued.pop(0)
+            return web.json_response(body, status=call.status)
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            call.status = 404
+            return self._error(404, "Not Found")
+        chat = params.get("chat_id")
+        if isinstance(chat, int) and method.startswith(("send", "edit")):
+            if chat in self.blocked:
+                call.status = 403
+                return self._error(403, "Forbidden: bot was blocked by the user")
+            if chat in self.migrated:
+                call.status = 400
+                return self._error(400, "Bad Request: group chat was upgraded to a supergroup "
+                                   "chat", migrate_to_chat_id=self.migrated[chat])
+        result = await handler(params)
+        if isinstance(result, web.Response):
+            call.status = result.status
+            return result
+        return web.json_response({"ok": True, "result": result})
+
+    async def _file(self, _request: web.Request) -> web.Response:
+        return web.Response(body=b"file")
+
+    def _store(self, params: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        message: dict[str, Any] = {"message_id": next(self._message_ids),
+                                   "date": int(time.time()), "chat": chat_of(chat_id),
+                                   "from": bot_user(), **extra}
+        markup = params.get("reply_markup")
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            message["reply_markup"] = markup  # a Message carries only inline keyboards
+        self.messages[(chat_id, message["message_id"])] = message
+        return message
+
+    async def _m_getMe(self, _p: dict[str, Any]) -> Any:
+        return bot_user()
+
+    async def _m_getUpdates(self, p: dict[str, Any]) -> Any:
+        offset = int(p.get("offset") or 0)
+        if offset:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        timeout = float(p.get("timeout") or 0)
+        deadline = time.monotonic() + timeout
+        while not self._updates and not self._closing and time.monotonic() < deadline:
+            self._new_update.clear()
+            try:
+                async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                    await self._new_update.wait()
+            except TimeoutError:
+                break
+        limit = int(p.get("limit") or 100)
+        return self._updates[:limit]
+
+    async def _m_sendMessage(self, p: dict[str, Any]) -> Any:
+        return self._store(p, text=p["text"])
+
+    async def _m_sendDocument(self, p: dict[str, Any]) -> Any:
+        return self._store(p, caption=p.get("caption", ""), document={
+            "file_id": "doc1", "file_unique_id": "u-doc1",
+            "file_name": (p.get("document") or {}).get("filename", "file")})
+
+    async def _m_sendPhoto(self, p: dict[str, Any]) -> Any:
+        return self._store(p, caption=p.get("caption", ""), photo=[
+            {"file_id": "ph1", "file_unique_id": "u-ph1", "width": 90, "height": 90}])
+
+    async def _m_editMessageText(self, p: dict[str, Any]) -> Any:
+        key = (int(p["chat_id"]), int(p["message_id"]))
+        message = self.messages.get(key)
+        if message is None:
+            return self._error(400, "Bad Request: message to edit not found")
+        markup = p.get("reply_markup")
+        if message.get("text") == p["text"] and message.get("reply_markup") == markup:
+            return self._error(400, "Bad Request: message is not modified: specified new "
+                               "message content and reply markup are exactly the same")
+        message["text"] = p["text"]
+        if markup:
+            message["reply_markup"] = markup
+        else:
+            message.pop("reply_markup", None)
+        message["edit_date"] = int(time.time())
+        return message
+
+    async def _m_answerCallbackQuery(self, _p: dict[str, Any]) -> Any:
+        return True
+
+    async def _m_setMyCommands(self, _p: dict[str, Any]) -> Any:
+        return True
+
+    async def _m_deleteWebhook(self, _p: dict[str, Any]) -> Any:
+        self.webhook = {}
+        return True
+
+    async def _m_setWebhook(self, p: dict[str, Any]) -> Any:
+        self.webhook = p
+        return True
+
+    async def _m_getWebhookInfo(self, _p: dict[str, Any]) -> Any:
+        return {"url": self.webhook.get("url", ""), "has_custom_certificate": False,
+                "pending_update_count": 0}
