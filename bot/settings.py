@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     slack_command_nps: str = "/nps"
     slack_command_csat: str = "/csat"
     slack_command_ces: str = "/ces"
+    slack_wave_per_second: float = Field(
+        default=1.0, gt=0, le=50, description="survey DMs a second when a manager sends a wave"
+    )
 
     @field_validator("telegram_manager_ids", "slack_manager_ids", mode="before")
     @classmethod

@@ -1,0 +1,438 @@
+"""The Slack channel: a slack-bolt AsyncApp serving events, slash commands and interactions at
+``/slack/events`` (or over Socket Mode), feeding the engine and sending what it answers.
+
+Bolt verifies every request's signature and timestamp and acknowledges before our listeners
+run, so Slack's 3-second limit holds however slow the database is; slow answers go through
+``response_url``.  Slack's retries carry the same ``event_id`` and are stored once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from weakref import WeakValueDictionary
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.blocks import ACTION_PREFIX, buttons, escape, message_blocks, section
+from adapters.slack.people import People
+from adapters.slack.words import CHANNEL, dm_inbound, send_targets
+from bot.engine import Engine
+from bot.i18n import SUPPORTED, language_name, negotiate, translator
+from bot.messages import (
+    AlertPost,
+    AlertUpdate,
+    Choice,
+    EditPressed,
+    Inbound,
+    Notice,
+    Outbound,
+    Reply,
+    SendTo,
+    parse_alert_choice,
+)
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+CHANNEL_KEY: web.AppKey[SlackChannel] = web.AppKey("slack_channel")
+REPLY_VIEW = "alert_reply"
+UNREACHABLE_ERRORS = {"account_inactive", "user_not_found", "user_disabled", "cannot_dm_bot",
+                      "user_not_visible"}
+Respond = Callable[..., Awaitable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where an event came from, so answers go back the same way."""
+
+    user_id: str
+    chat_id: str = ""
+    message_ts: str = ""
+    respond: Respond | None = None
+
+
+def build_client(settings: Settings) -> AsyncWebClient:
+    """The Web API client, pointed at ``SLACK_API_URL``; retries 429s after ``Retry-After``."""
+    client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url,
+                            timeout=15)
+    client.retry_handlers.extend([
+        AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        AsyncConnectionErrorRetryHandler(max_retry_count=1),
+    ])
+    return client
+
+
+class SlackChannel:
+    """One Slack app: bolt listeners that turn Slack payloads into engine events."""
+
+    def __init__(self, engine: Engine, settings: Settings, *, socket_mode: bool = False) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.client = build_client(settings)
+        self.people = People(self.client)
+        self.app = AsyncApp(  # the token travels with the client
+            signing_secret=settings.slack_signing_secret or None,
+            client=self.client,
+            request_verification_enabled=not socket_mode,
+            process_before_response=False,
+        )
+        self.commands = {settings.slack_command_nps: "nps", settings.slack_command_csat: "csat",
+                         settings.slack_command_ces: "ces"}
+        self.wave_pause = 1.0 / settings.slack_wave_per_second
+        self.handled = 0
+        """Listener runs finished so far (tests and benchmarks wait on it)."""
+        self.waves: set[asyncio.Task[None]] = set()
+        self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+        self._register()
+
+    # ------------------------------------------------------------------ wiring
+
+    def _register(self) -> None:
+        app = self.app
+        app.event("message")(self._on_message)
+        app.event("app_home_opened")(self._on_home)
+        app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self._on_action)
+        app.view(REPLY_VIEW)(self._on_reply_submitted)
+        for name in self.commands:
+            app.command(name)(self._on_command)
+        app.error(self._on_error)
+
+    async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        log.error("slack: error handling %s", body.get("type"), exc_info=error)
+
+    async def handle_http(self, request: web.Request) -> web.Response:
+        """``POST /slack/events``: bolt checks the signature and the timestamp."""
+        bolt_request = await to_bolt_request(request)
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+
+    def _lock(self, key: str) -> asyncio.Lock:
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        return lock
+
+    async def wait_handled(self, count: int, timeout: float = 10) -> None:
+        async with asyncio.timeout(timeout):
+            while self.handled < count:
+                await asyncio.sleep(0.002)
+
+    # ------------------------------------------------------------------ listeners
+
+    async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        try:
+            if (event.get("channel_type") != "im" or event.get("bot_id")
+                    or event.get("subtype") not in (None, "file_share")):
+                return
+            user, chat = event.get("user", ""), event.get("channel", "")
+            if not user or not chat:
+                return
+            person = await self.people.get(user)
+            inbound = dm_inbound(user, chat, event.get("text") or "", display_name=person.name,
+                                 locale_hint=person.locale, event_id=body.get("event_id"))
+            async with self._lock(user):
+                out = await asyncio.to_thread(self.engine.handle, inbound)
+                await self.deliver(out, Origin(user, chat))
+        finally:
+            self.handled += 1
+
+    async def _on_home(self, event: dict[str, Any]) -> None:
+        try:
+            if event.get("tab", "home") != "home":
+                return
+            user = event["user"]
+            person = await self.people.get(user)
+            lang = await asyncio.to_thread(self.engine.chosen_locale, CHANNEL, user) or negotiate(
+                person.locale, self.settings.slack_default_locale or self.settings.default_locale)
+            t = translator(lang)
+            choices = [Choice(t.gettext("Start the survey"), "start")] + [
+                Choice(language_name(code), f"lang:{code}") for code in SUPPORTED]
+            blocks = [section(t.gettext("I ask a few short questions about our service.")),
+                      buttons(choices, "home")]
+            await self.client.views_publish(user_id=user, view={"type": "home",
+                                                                "blocks": blocks})
+        except SlackApiError as exc:
+            log.warning("slack: views.publish failed: %s", exc.response.get("error"))
+        finally:
+            self.handled += 1
+
+    async def _on_action(self, ack: Callable[[], Awaitable[Any]], body: dict[str, Any]) -> None:
+        await ack()
+        try:
+            action = (body.get("actions") or [{}])[0]
+            value = str(action.get("value") or "")
+            user = body["user"]["id"]
+            channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+                "channel_id", "")
+            ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get(
+                "message_ts", "")
+            person = await self.people.get(user)
+            parsed = parse_alert_choice(value)
+            if parsed is not None and parsed[1] == "reply" and self.engine.is_manager(
+                    CHANNEL, user):
+                await self._open_reply_modal(body.get("trigger_id", ""), parsed[0])
+                return
+            inbound = Inbound(CHANNEL, user, channel if channel.startswith("D") else "",
+                              choice=value, display_name=person.name, locale_hint=person.locale,
+                              event_id=f"act:{user}:{action.get('action_ts', '')}",
+                              is_private=channel.startswith("D"))
+            async with self._lock(user):
+                out = await asyncio.to_thread(self.engine.handle, inbound)
+                await self.deliver(out, Origin(user, channel, ts))
+        finally:
+            self.handled += 1
+
+    async def _open_reply_modal(self, trigger_id: str, alert_id: int) -> None:
+        tm = self.engine.manager_translator
+        view = {
+            "type": "modal", "callback_id": REPLY_VIEW, "private_metadata": str(alert_id),
+            "title": {"type": "plain_text", "text": tm.gettext("Reply to the customer")[:24]},
+            "submit": {"type": "plain_text", "text": tm.gettext("Send")[:24]},
+            "close": {"type": "plain_text", "text": tm.gettext("Cancel")[:24]},
+            "blocks": [{
+                "type": "input", "block_id": "reply",
+                "label": {"type": "plain_text",
+                          "text": tm.gettext("Your message; the bot sends it to the customer.")},
+                "element": {"type": "plain_text_input", "action_id": "text", "multiline": True,
+                            "max_length": self.settings.comment_max_length},
+            }],
+        }
+        try:
+            await self.client.views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError as exc:
+            log.warning("slack: views.open failed: %s", exc.response.get("error"))
+
+    async def _on_reply_submitted(self, ack: Callable[..., Awaitable[Any]],
+                                  body: dict[str, Any], view: dict[str, Any]) -> None:
+        try:
+            text = (((view.get("state") or {}).get("values") or {}).get("reply") or {}).get(
+                "text", {}).get("value") or ""
+            tm = self.engine.manager_translator
+            if not text.strip():
+                await ack(response_action="errors",
+                          errors={"reply": tm.gettext("Please write a message.")})
+                return
+            await ack()
+            user = body["user"]["id"]
+            person = await self.people.get(user)
+            try:
+                alert_id = int(view.get("private_metadata") or 0)
+            except ValueError:
+                return
+            out = await asyncio.to_thread(
+                self.engine.reply_to_alert, channel=CHANNEL, manager_id=user, alert_id=alert_id,
+                text=text, manager_name=person.name)
+            await self.deliver(out, Origin(user, self.settings.slack_alert_channel))
+        finally:
+            self.handled += 1
+
+    async def _on_command(self, ack: Callable[[], Awaitable[Any]], body: dict[str, Any],
+                          respond: Respond) -> None:
+        await ack()  # within Slack's 3 seconds; the answer follows through response_url
+        try:
+            metric = self.commands[body["command"]]
+            user = body["user_id"]
+            text = " ".join((body.get("text") or "").split())
+            person = await self.people.get(user)
+            if text.split(" ")[0].lower() == "send":
+                await self._send_wave(metric, user, text, respond)
+                return
+            inbound = Inbound(CHANNEL, user, "", command=metric, text=text,
+                              display_name=person.name, locale_hint=person.locale,
+                              event_id=f"cmd:{body.get('trigger_id', '')}", is_private=False)
+            out = await asyncio.to_thread(self.engine.handle, inbound)
+            await self.deliver(out, Origin(user, body.get("channel_id", ""), respond=respond))
+        finally:
+            self.handled += 1
+
+    # ------------------------------------------------------------------ waves
+
+    async def _send_wave(self, metric: str, manager: str, text: str, respond: Respond) -> None:
+        tm = self.engine.manager_translator
+        command = next(name for name, m in self.commands.items() if m == metric)
+        if not self.engine.is_manager(CHANNEL, manager):
+            await respond(text=tm.gettext("Sorry, this command is only for managers."),
+                          response_type="ephemeral")
+            return
+        users, channels = send_targets(text)
+        for channel in channels:
+            users += await self._members(channel)
+        people = []
+        for user in dict.fromkeys(users):
+            person = await self.people.get(user)
+            if not (person.is_bot or person.deleted):
+                people.append((user, person))
+        if not people:
+            await respond(text=tm.gettext(
+                "Nobody to send to. Name people or a channel: {cmd} send @ana @radu, or "
+                "{cmd} send #customers").format(cmd=command), response_type="ephemeral")
+            return
+        await respond(text=tm.ngettext(
+            "Sending the survey to {count} person, about one a second.",
+            "Sending the survey to {count} people, about one a second.", len(people),
+        ).format(count=len(people)), response_type="ephemeral")
+        task = asyncio.create_task(self._wave(metric, people, respond))
+        self.waves.add(task)
+        task.add_done_callback(self.waves.discard)
+
+    async def _members(self, channel: str) -> list[str]:
+        members: list[str] = []
+        cursor = ""
+        try:
+            while True:
+                page = await self.client.conversations_members(channel=channel, limit=200,
+                                                               cursor=cursor or None)
+                members += page.get("members") or []
+                cursor = (page.get("response_metadata") or {}).get("next_cursor") or ""
+                if not cursor:
+                    return members
+        except SlackApiError as exc:
+            log.warning("slack: conversations.members %s: %s", channel, exc.response.get("error"))
+            return members
+
+    async def _wave(self, metric: str, people: Sequence[tuple[str, Any]],
+                    respond: Respond) -> None:
+        """One DM after another at a pace Slack accepts; a summary to the manager at the end."""
+        sent = 0
+        campaign = f"slack-{metric}-{date.today().isoformat()}"
+        for i, (user, person) in enumerate(people):
+            if i:
+                await asyncio.sleep(self.wave_pause)
+            try:
+                out = await asyncio.to_thread(
+                    self.engine.start_survey_for, channel=CHANNEL, user_id=user,
+                    display_name=person.name, locale_hint=person.locale, survey=metric,
+                    campaign=campaign)
+                for item in out:
+                    if isinstance(item, SendTo) and await self.send_to(item):
+                        sent += 1
+            except Exception:
+                log.exception("slack: survey to %s not sent", user)
+        tm = self.engine.manager_translator
+        try:
+            await respond(text=tm.gettext(
+                "Survey sent to {sent} of {count}; the others opted out or cannot be reached."
+            ).format(sent=sent, count=len(people)), response_type="ephemeral")
+        except Exception:  # noqa: BLE001 - the response_url may have expired after 30 minutes
+            log.info("slack: wave finished: %s of %s sent", sent, len(people))
+
+    # ------------------------------------------------------------------ outbound
+
+    async def deliver(self, out: Sequence[Outbound], origin: Origin) -> None:
+        for item in out:
+            try:
+                if isinstance(item, Reply):
+                    await self._answer(origin, item.text, item.choices)
+                elif isinstance(item, EditPressed):
+                    if origin.chat_id and origin.message_ts:
+                        await self.client.chat_update(channel=origin.chat_id,
+                                                      ts=origin.message_ts, text=item.text,
+                                                      blocks=[section(item.text)])
+                    else:
+                        await self._answer(origin, item.text)
+                elif isinstance(item, Notice):
+                    await self._answer(origin, item.text, ephemeral=True)
+                elif isinstance(item, SendTo):
+                    await self.send_to(item)
+                elif isinstance(item, AlertPost):
+                    await self.post_alert(item.alert_id, item.text, item.choices)
+                elif isinstance(item, AlertUpdate):
+                    await self.update_alert(item)
+            except SlackApiError as exc:
+                log.warning("slack: %s not delivered: %s", type(item).__name__,
+                            exc.response.get("error"))
+
+    async def _answer(self, origin: Origin, text: str, choices: Sequence[Choice] = (),
+                      *, ephemeral: bool = False) -> None:
+        """Back to where the event came from: the command's response_url, the DM, or an
+        ephemeral message in a shared channel."""
+        blocks = message_blocks(text, choices)
+        if origin.respond is not None:
+            await origin.respond(text=text, blocks=blocks, response_type="ephemeral")
+        elif origin.chat_id.startswith("D") and not ephemeral:
+            await self.client.chat_postMessage(channel=origin.chat_id, text=text, blocks=blocks)
+        elif origin.chat_id:
+            await self.client.chat_postEphemeral(channel=origin.chat_id, user=origin.user_id,
+                                                 text=text, blocks=blocks)
+        else:
+            await self.send_to(SendTo(CHANNEL, origin.user_id, "", text, tuple(choices)))
+
+    async def send_to(self, item: SendTo) -> bool:
+        """A DM (opened first when we have no DM channel yet)."""
+        if item.channel != CHANNEL:
+            log.warning("slack: cannot deliver a message for %s", item.channel)
+            return False
+        try:
+            chat = item.chat_id
+            if not chat.startswith("D"):
+                opened = await self.client.conversations_open(users=item.user_id)
+                chat = opened["channel"]["id"]
+            await self.client.chat_postMessage(channel=chat, text=item.text,
+                                               blocks=message_blocks(item.text, item.choices))
+            return True
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            if error in UNREACHABLE_ERRORS:
+                await asyncio.to_thread(self.engine.mark_unreachable, CHANNEL, item.user_id)
+            log.warning("slack: DM to %s failed: %s", item.user_id, error)
+            return False
+
+    async def post_alert(self, alert_id: int, text: str, choices: Sequence[Choice]) -> None:
+        channel = self.settings.slack_alert_channel
+        if not channel:
+            log.warning("slack: SLACK_ALERT_CHANNEL is not set; alert #%s stays in the database "
+                        "only", alert_id)
+            return
+        response = await self.client.chat_postMessage(
+            channel=channel, text=text, blocks=message_blocks(escape(text), choices))
+        await asyncio.to_thread(self.engine.set_alert_ref, alert_id,
+                                f"{response['channel']}:{response['ts']}")
+
+    async def update_alert(self, item: AlertUpdate) -> None:
+        channel, _, ts = item.ref.partition(":")
+        if not channel or not ts:
+            await self.post_alert(item.alert_id, item.text, item.choices)
+            return
+        await self.client.chat_update(channel=channel, ts=ts, text=item.text,
+                                      blocks=message_blocks(escape(item.text), item.choices))
+
+
+def attach_web(web_app: web.Application, engine: Engine, settings: Settings) -> SlackChannel:
+    """Serve events, commands and interactions at ``/slack/events`` on the shared web server."""
+    channel = SlackChannel(engine, settings)
+    web_app[CHANNEL_KEY] = channel
+    web_app.router.add_post(EVENTS_PATH, channel.handle_http)
+
+    async def on_cleanup(_app: web.Application) -> None:
+        for task in list(channel.waves):
+            task.cancel()
+
+    web_app.on_cleanup.append(on_cleanup)
+    return channel
+
+
+async def run_socket_mode(engine: Engine, settings: Settings, stop: asyncio.Event) -> None:
+    """Socket Mode (``SLACK_APP_TOKEN``): no public URL needed."""
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+    channel = SlackChannel(engine, settings, socket_mode=True)
+    handler = AsyncSocketModeHandler(channel.app, settings.slack_app_token)
+    await handler.connect_async()  # type: ignore[no-untyped-call]
+    try:
+        await stop.wait()
+    finally:
+        await handler.close_async()  # type: ignore[no-untyped-call]

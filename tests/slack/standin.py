@@ -1,0 +1,335 @@
+"""A stand-in for the Slack Web API (and ``response_url``) on 127.0.0.1, for the real
+slack-sdk client that slack-bolt uses.
+
+Shapes follow https://api.slack.com/methods.  Every call is recorded (failed ones too); a
+planned 429 answers ``{"ok": false, "error": "ratelimited"}`` with ``Retry-After``.  Also here:
+a signer that signs requests to our app exactly as Slack does.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import ClientSession, ClientTimeout, web
+
+BOT_TOKEN = "xoxb-test-token"
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+TEAM = "T0SURVEY"
+BOT_USER = "UBOTSURVEY"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    status: int = 200
+    at: float = field(default_factory=time.perf_counter)
+
+
+class SlackAPIStandIn:
+    """``async with SlackAPIStandIn() as api:``; ``api.base_url`` goes into ``SLACK_API_URL``."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.users: dict[str, dict[str, Any]] = {}
+        self.members: dict[str, list[str]] = {}
+        self.inactive: set[str] = set()
+        self.responses: dict[str, list[dict[str, Any]]] = {}
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self._failures: dict[str, list[int]] = {}
+        self._ts = itertools.count(1)
+        self._response_ids = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    async def __aenter__(self) -> SlackAPIStandIn:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._dispatch)
+        app.router.add_post("/response/{rid}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    # ------------------------------------------------------------------ set-up
+
+    def add_user(self, user_id: str, name: str, locale: str | None = "en-US",
+                 is_bot: bool = False) -> None:
+        data: dict[str, Any] = {"id": user_id, "team_id": TEAM, "name": name.lower(),
+                                "real_name": name, "is_bot": is_bot, "deleted": False,
+                                "tz": "Europe/Bucharest",
+                                "profile": {"display_name": name, "real_name": name}}
+        if locale is not None:
+            data["locale"] = locale
+        self.users[user_id] = data
+
+    def fail_next(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
+        self._failures.setdefault(method, []).extend([retry_after] * times)
+
+    def response_url(self) -> str:
+        rid = str(next(self._response_ids))
+        self.responses[rid] = []
+        return f"http://127.0.0.1:{self.port}/response/{rid}"
+
+    # ------------------------------------------------------------------ queries
+
+    def sent(self, method: str | None = None, channel: str | None = None) -> list[Call]:
+        return [c for c in self.calls if c.status == 200 and (method is None or c.method == method)
+                and (channel is None or c.params.get("channel") == channel)]
+
+    def dm_texts(self, user_id: str) -> list[str]:
+        """Every text the user's DM saw: posts and updates, in order."""
+        return [str(c.params.get("text", "")) for c in self.sent(channel=f"D{user_id}")
+                if c.method in ("chat.postMessage", "chat.update")]
+
+    def last_buttons(self, channel: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The newest message in a channel that still has buttons, and those buttons."""
+        for (chan, _ts), message in sorted(self.messages.items(), key=lambda kv: kv[0][1],
+                                            reverse=True):
+            if chan != channel:
+                continue
+            for block in message.get("blocks") or []:
+                if block.get("type") == "actions":
+                    copied = copy.deepcopy(message)
+                    return copied, next(b for b in copied["blocks"]
+                                        if b.get("type") == "actions")["elements"]
+        raise AssertionError(f"no buttons in {channel}")
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10) -> None:
+        import asyncio
+
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                await asyncio.sleep(0.005)
+
+    # ------------------------------------------------------------------ HTTP
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                params.update(await request.json())
+            else:
+                for key, value in (await request.post()).items():
+                    params[key] = value if isinstance(value, str) else "<file>"
+        for key in ("blocks", "view", "attachments"):
+            if isinstance(params.get(key), str):
+                params[key] = json.loads(params[key])
+        return params
+
+    async def _dispatch(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        call = Call(method, params)
+        self.calls.append(call)
+        if request.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        pending = self._failures.get(method)
+        if pending:
+            retry_after = pending.pop(0)
+            call.status = 429
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                     headers={"Retry-After": str(retry_after)})
+        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+        if handler is None:
+            call.status = 404
+            return web.json_response({"ok": False, "error": "unknown_method"}, status=404)
+        result = handler(params)
+        if not result.get("ok"):
+            call.status = 400  # Slack answers 200 with ok=false; recorded apart for the tests
+        return web.json_response(result)
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        rid = request.match_info["rid"]
+        body = await request.json()
+        self.calls.append(Call("response_url", {"rid": rid, **body}))
+        if rid not in self.responses:
+            return web.Response(status=404, text="expired_url")
+        self.responses[rid].append(body)
+        return web.Response(text="ok")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        data = await request.read()
+        self.calls.append(Call("upload", {"file_id": request.match_info["file_id"],
+                                          "size": len(data)}))
+        return web.Response(text="OK - " + str(len(data)))
+
+    def _ts_now(self) -> str:
+        return f"{int(time.time())}.{next(self._ts):06d}"
+
+    # ------------------------------------------------------------------ methods
+
+    def _m_auth_test(self, _p: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": "https://survey-test.slack.com/", "team": "Survey Test",
+                "user": "surveybot", "team_id": TEAM, "user_id": BOT_USER, "bot_id": "BSURVEY",
+                "is_enterprise_install": False}
+
+    def _m_users_info(self, p: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(p.get("user", ""))
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        data = dict(user)
+        if str(p.get("include_locale")).lower() not in ("true", "1"):
+            data.pop("locale", None)
+        return {"ok": True, "user": data}
+
+    def _m_conversations_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        user = str(p.get("users", ""))
+        if user in self.inactive:
+            return {"ok": False, "error": "account_inactive"}
+        if user not in self.users:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "channel": {"id": f"D{user}"}}
+
+    def _m_conversations_members(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = p.get("channel", "")
+        if channel not in self.members:
+            return {"ok": False, "error": "channel_not_found"}
+        members = self.members[channel]
+        start = int(p.get("cursor") or 0)
+        limit = int(p.get("limit") or 100)
+        page = members[start : start + limit]
+        following = start + limit
+        return {"ok": True, "members": page, "response_metadata": {
+            "next_cursor": str(following) if following < len(members) else ""}}
+
+    def _m_chat_postMessage(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = str(p.get("channel", ""))
+        if channel.startswith("D") and channel[1:] in self.inactive:
+            return {"ok": False, "error": "account_inactive"}
+        ts = self._ts_now()
+        message = {"type": "message", "user": BOT_USER, "bot_id": "BSURVEY", "ts": ts,
+                   "text": p.get("text", ""), "blocks": p.get("blocks") or []}
+        self.messages[(channel, ts)] = message
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _m_chat_update(self, p: dict[str, Any]) -> dict[str, Any]:
+        key = (str(p.get("channel", "")), str(p.get("ts", "")))
+        if key not in self.messages:
+            return {"ok": False, "error": "message_not_found"}
+        self.messages[key].update(text=p.get("text", ""), blocks=p.get("blocks") or [])
+        return {"ok": True, "channel": key[0], "ts": key[1], "text": p.get("text", "")}
+
+    def _m_chat_postEphemeral(self, _p: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "message_ts": self._ts_now()}
+
+    def _m_views_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        if not p.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        return {"ok": True, "view": {"id": "V0REPLY", **(p.get("view") or {})}}
+
+    def _m_views_publish(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "view": {"id": "V0HOME", **(p.get("view") or {})}}
+
+    def _m_files_getUploadURLExternal(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "file_id": "F0EXPORT",
+                "upload_url": f"http://127.0.0.1:{self.port}/upload/F0EXPORT"}
+
+    def _m_files_completeUploadExternal(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "files": [{"id": "F0EXPORT", "title": "export"}]}
+
+
+def sign(body: bytes, *, secret: str = SIGNING_SECRET,
+         timestamp: int | None = None) -> dict[str, str]:
+    """Headers Slack puts on a request: ``v0=`` HMAC-SHA256 of ``v0:<ts>:<body>``."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+class SlackSender:
+    """Sends Slack-shaped, Slack-signed requests to our app's ``/slack/events``."""
+
+    def __init__(self, url: str, api: SlackAPIStandIn) -> None:
+        self.url = url
+        self.api = api
+        self._events = itertools.count(1)
+        self._actions = itertools.count(1)
+
+    async def post(self, body: bytes, content_type: str, *, headers: dict[str, str] | None = None,
+                   signed: dict[str, str] | None = None) -> tuple[int, str]:
+        all_headers = {"Content-Type": content_type, **(signed if signed is not None else
+                                                         sign(body)), **(headers or {})}
+        async with ClientSession(timeout=ClientTimeout(total=10)) as http, http.post(
+                self.url, data=body, headers=all_headers) as resp:
+            return resp.status, await resp.text()
+
+    def dm_event(self, user: str, text: str, *, event_id: str | None = None) -> bytes:
+        return json.dumps({
+            "token": "legacy", "team_id": TEAM, "api_app_id": "A0SURVEY",
+            "type": "event_callback", "event_id": event_id or f"Ev{next(self._events):08d}",
+            "event_time": int(time.time()), "authorizations": [
+                {"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}],
+            "event": {"type": "message", "channel": f"D{user}", "channel_type": "im",
+                      "user": user, "text": text, "ts": f"{time.time():.6f}",
+                      "event_ts": f"{time.time():.6f}"},
+        }).encode()
+
+    def home_event(self, user: str) -> bytes:
+        return json.dumps({
+            "team_id": TEAM, "api_app_id": "A0SURVEY", "type": "event_callback",
+            "event_id": f"Ev{next(self._events):08d}", "event_time": int(time.time()),
+            "event": {"type": "app_home_opened", "user": user, "channel": f"D{user}",
+                      "tab": "home"}}).encode()
+
+    def action(self, user: str, channel: str, message: dict[str, Any],
+               button: dict[str, Any]) -> bytes:
+        n = next(self._actions)
+        payload = {
+            "type": "block_actions", "team": {"id": TEAM, "domain": "survey-test"},
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+            "api_app_id": "A0SURVEY", "token": "legacy", "trigger_id": f"trig-{n}",
+            "response_url": self.api.response_url(),
+            "actions": [{"type": "button", "action_id": button["action_id"], "block_id":
+                         "choices", "value": button["value"], "text": button["text"],
+                         "action_ts": f"{time.time():.6f}{n}"}],
+        }
+        if channel:
+            payload.update(container={"type": "message", "message_ts": message["ts"],
+                                      "channel_id": channel, "is_ephemeral": False},
+                           channel={"id": channel, "name": "directmessage"
+                                    if channel.startswith("D") else "alerts"},
+                           message=message)
+        else:  # a button on the App Home tab
+            payload.update(container={"type": "view", "view_id": "V0HOME"},
+                           view={"id": "V0HOME", "type": "home"})
+        return urlencode({"payload": json.dumps(payload)}).encode()
+
+    def command(self, user: str, command: str, text: str, *, channel: str = "C0GENERAL",
+                response_url: str | None = None) -> bytes:
+        return urlencode({
+            "token": "legacy", "team_id": TEAM, "team_domain": "survey-test",
+            "channel_id": channel, "channel_name": "general", "user_id": user,
+            "user_name": user.lower(), "command": command, "text": text, "api_app_id":
+            "A0SURVEY", "response_url": response_url or self.api.response_url(),
+            "trigger_id": f"trig-cmd-{next(self._actions)}"}).encode()
+
+    def view_submission(self, user: str, alert_view: dict[str, Any], text: str) -> bytes:
+        view = dict(alert_view)
+        view["state"] = {"values": {"reply": {"text": {"type": "plain_text_input",
+                                                       "value": text}}}}
+        payload = {"type": "view_submission", "team": {"id": TEAM, "domain": "survey-test"},
+                   "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+                   "api_app_id": "A0SURVEY", "token": "legacy",
+                   "trigger_id": f"trig-v-{next(self._actions)}", "view": view}
+        return urlencode({"payload": json.dumps(payload)}).encode()

@@ -1,0 +1,141 @@
+"""Managers in Slack: alerts with claim / reply (modal) / resolve, summaries, survey waves."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from bot.i18n import translator
+from bot.models import Alert, AlertNote, Answer, Respondent, SurveyRun
+from bot.store import add_answer
+from scoring import bucket_for
+from tests.slack.harness import ALERTS, MANAGER, SlackHarness
+
+
+async def test_detractor_alert_claim_reply_resolve(slack: SlackHarness) -> None:
+    slack.api.add_user("UANGRY", "Andrei", "ro-RO")
+    await slack.dm("UANGRY", "start")
+    await slack.press("UANGRY", "2")
+    await slack.dm("UANGRY", "Livrarea a întârziat <o săptămână> & nimeni nu a răspuns")
+    posts = slack.api.sent("chat.postMessage", ALERTS)
+    assert len(posts) == 1, "exactly one alert"
+    alert_ts = [ts for (chan, ts) in slack.api.messages if chan == ALERTS][0]
+    text = slack.api.messages[(ALERTS, alert_ts)]["text"]
+    assert "2/10" in text and "Andrei" in text and "Română" in text
+    assert "întârziat <o săptămână> & nimeni" in text
+    section_text = slack.api.messages[(ALERTS, alert_ts)]["blocks"][0]["text"]["text"]
+    assert "&lt;o săptămână&gt; &amp; nimeni" in section_text  # escaped for mrkdwn
+    _, elements = slack.api.last_buttons(ALERTS)
+    assert [e["text"]["text"] for e in elements] == ["Claim", "Reply", "Resolved"]
+
+    slack.api.add_user("UNOSY", "Nosy", "en-US")
+    await slack.press("UNOSY", "Claim", channel=ALERTS)
+    assert slack.ephemerals("UNOSY")[-1] == "Sorry, this is only for managers."
+
+    await slack.press(MANAGER, "Claim", channel=ALERTS)
+    assert "claimed by Maria Popescu" in slack.api.messages[(ALERTS, alert_ts)]["text"]
+
+    await slack.press(MANAGER, "Reply", channel=ALERTS)
+    opened = slack.api.sent("views.open")
+    assert len(opened) == 1
+    view = opened[0].params["view"]
+    assert view["callback_id"] == "alert_reply" and view["type"] == "modal"
+    # An empty reply is refused inside the modal.
+    status, body = await slack.deliver(slack.send.view_submission(MANAGER, view, "  "),
+                                       "application/x-www-form-urlencoded")
+    assert status == 200 and '"response_action": "errors"' in body.replace(':"', ': "')
+    status, _ = await slack.deliver(slack.send.view_submission(
+        MANAGER, view, "Ne pare rău, vă returnăm banii azi."), "application/x-www-form-urlencoded")
+    assert status == 200
+    dm = slack.api.dm_texts("UANGRY")[-1]
+    assert dm.startswith(translator("ro").gettext("A message from our team about your feedback:"))
+    assert "vă returnăm banii azi" in dm
+    assert "Sent to Andrei." in slack.ephemerals(MANAGER)
+
+    await slack.press(MANAGER, "Resolved", channel=ALERTS)
+    assert "resolved by Maria Popescu" in slack.api.messages[(ALERTS, alert_ts)]["text"]
+    with Session(slack.engine.db.read_engine) as s:
+        alert = s.exec(select(Alert)).one()
+        notes = list(s.exec(select(AlertNote).order_by(AlertNote.id)))  # type: ignore[arg-type]
+    assert alert.status == "resolved" and alert.resolved_by == "Maria Popescu"
+    assert [n.kind for n in notes] == ["claim", "reply", "resolve"]
+
+
+def seed(slack: SlackHarness, scores: list[int]) -> None:
+    now = slack.engine.clock()
+    with Session(slack.engine.db.engine) as s:
+        person = Respondent(channel="slack", platform_user_id="USEED", display_name="Seed",
+                            locale="en")
+        s.add(person)
+        s.flush()
+        for i, score in enumerate(scores):
+            run = SurveyRun(respondent_id=person.id, survey="default",  # type: ignore[arg-type]
+                            status="completed")
+            s.add(run)
+            s.flush()
+            add_answer(session=s, answer=Answer(
+                respondent_id=person.id, survey_run_id=run.id,  # type: ignore[arg-type]
+                survey="default", question_key="nps", metric="nps", score=score, scale_min=0,
+                scale_max=10, bucket=bucket_for("nps", score), comment="Too slow" if score < 7
+                else None, locale="en", channel="slack",
+                created_at=now - timedelta(days=2, minutes=i)))
+        s.commit()
+
+
+async def test_summary_ephemeral_for_managers_only(slack: SlackHarness) -> None:
+    # 3 promoters, 1 passive, 4 detractors: NPS = 37.5 % − 50 % = −12.5 → −13 (n = 8).
+    seed(slack, [9, 10, 10, 8, 0, 3, 5, 6])
+    status, body = await slack.send.post(
+        slack.send.command(MANAGER, "/nps", "summary 30d"), "application/x-www-form-urlencoded")
+    assert status == 200 and body == ""  # acknowledged at once; the figures follow
+    slack.expected += 1
+    await slack.channel.wait_handled(slack.expected)
+    responses = await slack.command(MANAGER, "/nps", "summary 30d")
+    assert len(responses) == 1 and responses[0]["response_type"] == "ephemeral"
+    report = responses[0]["text"]
+    assert "NPS −13 (n = 8)" in report or "NPS -13 (n = 8)" in report
+    assert "Detractors (0–6): 4 (50%)" in report and "Promoters (9–10): 3 (38%)" in report
+    assert "Too slow" in report
+
+    slack.api.add_user("UCUST", "Customer", "zh-CN")
+    responses = await slack.command("UCUST", "/nps", "summary 30d")
+    assert len(responses) == 1
+    assert responses[0]["text"] == translator("zh").gettext(
+        "Sorry, this command is only for managers.")
+    assert "13" not in responses[0]["text"]
+
+
+async def test_survey_wave_to_people_and_a_channel(slack: SlackHarness) -> None:
+    for uid, locale in (("UW1", "zh-CN"), ("UW2", "en-US"), ("UW3", "ro-RO"), ("UW4", "en-US")):
+        slack.api.add_user(uid, uid, locale)
+    slack.api.add_user("UBOT9", "Helper bot", "en-US", is_bot=True)
+    slack.api.members["C0CUSTOMERS"] = ["UW3", "UW4", "UBOT9", "UW1"]
+    slack.api.inactive.add("UW4")
+    responses = await slack.command(
+        MANAGER, "/nps", "send <@UW1|uw1> <@UW2> <#C0CUSTOMERS|customers>")
+    await slack.api.wait_for(lambda: len(responses) == 2)
+    assert "4 people" in responses[0]["text"]
+    assert responses[1]["text"] == ("Survey sent to 3 of 4; the others opted out or cannot "
+                                    "be reached.")
+    for uid, lang in (("UW1", "zh"), ("UW2", "en"), ("UW3", "ro")):
+        first = slack.api.dm_texts(uid)[0]
+        assert translator(lang).gettext(
+            "How likely are you to recommend us to a friend or colleague?") in first
+    assert slack.api.dm_texts("UBOT9") == []
+    person = slack.respondent("UW4")
+    assert person is not None and person.unreachable
+    posts = [c.at for c in slack.api.sent("chat.postMessage")]
+    assert len(posts) == 3
+    # The wave's survey is NPS only, with the campaign stored on the answers.
+    await slack.press("UW2", "10")
+    await slack.dm("UW2", "Great")
+    (answer,) = slack.answers()
+    assert answer.survey == "nps" and (answer.campaign or "").startswith("slack-nps-")
+
+    slack.api.add_user("UCUST2", "Customer", "en-US")
+    responses = await slack.command("UCUST2", "/nps", "send <@UW1>")
+    assert responses == [{"text": "Sorry, this command is only for managers.",
+                          "response_type": "ephemeral"}] or responses[0]["text"].startswith(
+        "Sorry, this command is only for managers.")
+    assert len(slack.api.dm_texts("UW1")) == 1
