@@ -20,7 +20,7 @@ async def test_detractor_alert_claim_reply_resolve(slack: SlackHarness) -> None:
     await slack.dm("UANGRY", "Livrarea a întârziat <o săptămână> & nimeni nu a răspuns")
     posts = slack.api.sent("chat.postMessage", ALERTS)
     assert len(posts) == 1, "exactly one alert"
-    alert_ts = [ts for (chan, ts) in slack.api.messages if chan == ALERTS][0]
+    alert_ts = next(ts for (chan, ts) in slack.api.messages if chan == ALERTS)
     text = slack.api.messages[(ALERTS, alert_ts)]["text"]
     assert "2/10" in text and "Andrei" in text and "Română" in text
     assert "întârziat <o săptămână> & nimeni" in text
