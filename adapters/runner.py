@@ -15,6 +15,8 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
+LISTEN_BACKLOG = 2048
+
 
 def plan(settings: Settings, mode: str) -> dict[str, bool]:
     """Which parts run for ``survey-bot <mode>``."""
@@ -67,7 +69,9 @@ async def run(settings: Settings, mode: str, stop: asyncio.Event | None = None) 
     if parts["web"]:
         runner = web.AppRunner(build_web_app(engine, settings, parts))
         await runner.setup()
-        await web.TCPSite(runner, settings.host, settings.port).start()
+        # A deep accept queue: Slack and Telegram send bursts, and a full queue drops
+        # connections for a second-long SYN retry.
+        await web.TCPSite(runner, settings.host, settings.port, backlog=LISTEN_BACKLOG).start()
         log.info("listening on %s:%s", settings.host, settings.port)
     if parts["telegram_polling"]:
         from adapters.telegram.app import run_polling

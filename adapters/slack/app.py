@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from weakref import WeakValueDictionary
 
-from aiohttp import web
+from aiohttp import ClientSession, ClientTimeout, web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -54,6 +54,9 @@ REPLY_VIEW = "alert_reply"
 UNREACHABLE_ERRORS = {"account_inactive", "user_not_found", "user_disabled", "cannot_dm_bot",
                       "user_not_visible"}
 Respond = Callable[..., Awaitable[Any]]
+Ack = Callable[..., Awaitable[Any]]
+T = TypeVar("T")
+ENGINE_THREADS = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +92,9 @@ class SlackChannel:
             signing_secret=settings.slack_signing_secret or None,
             client=self.client,
             request_verification_enabled=not socket_mode,
-            process_before_response=False,
+            # Our listeners only acknowledge and hand the work to a task, so bolt need not
+            # poll for ack(): Slack gets its 200 as soon as the request is verified.
+            process_before_response=True,
         )
         self.commands = {settings.slack_command_nps: "nps", settings.slack_command_csat: "csat",
                          settings.slack_command_ces: "ces"}
@@ -98,19 +103,81 @@ class SlackChannel:
         """Listener runs finished so far (tests and benchmarks wait on it)."""
         self.waves: set[asyncio.Task[None]] = set()
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+        self._engine_slots = asyncio.Semaphore(ENGINE_THREADS)
+        self._tasks: set[asyncio.Task[None]] = set()
         self._register()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """One HTTP session for every Web API call: kept-alive connections instead of a new
+        one per call (slack_sdk's default)."""
+        if self.client.session is None:
+            self.client.session = ClientSession(timeout=ClientTimeout(total=30))
+
+    async def stop(self) -> None:
+        for task in list(self.waves):
+            task.cancel()
+        if self._tasks:  # let work already acknowledged to Slack finish
+            await asyncio.wait(list(self._tasks), timeout=10)
+        session, self.client.session = self.client.session, None
+        if session is not None:
+            await session.close()
 
     # ------------------------------------------------------------------ wiring
 
     def _register(self) -> None:
         app = self.app
-        app.event("message")(self._on_message)
-        app.event("app_home_opened")(self._on_home)
-        app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self._on_action)
-        app.view(REPLY_VIEW)(self._on_reply_submitted)
+        app.event("message")(self._ack_message)
+        app.event("app_home_opened")(self._ack_home)
+        app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self._ack_action)
+        app.view(REPLY_VIEW)(self._ack_reply)
         for name in self.commands:
-            app.command(name)(self._on_command)
+            app.command(name)(self._ack_command)
         app.error(self._on_error)
+
+    # Bolt answers Slack when these return (process_before_response): each acknowledges at
+    # once and leaves the work to a task of ours, so no request waits for the database.
+
+    def _later(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("slack: listener failed", exc_info=task.exception())
+
+    async def _ack_message(self, ack: Ack, event: dict[str, Any], body: dict[str, Any]) -> None:
+        await ack()
+        self._later(self._on_message(event, body))
+
+    async def _ack_home(self, ack: Ack, event: dict[str, Any]) -> None:
+        await ack()
+        self._later(self._on_home(event))
+
+    async def _ack_action(self, ack: Ack, body: dict[str, Any]) -> None:
+        await ack()
+        self._later(self._on_action(body))
+
+    async def _ack_command(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        await ack()  # within Slack's 3 seconds; the answer follows through response_url
+        self._later(self._on_command(body, respond))
+
+    @staticmethod
+    def _reply_text(view: dict[str, Any]) -> str:
+        values = (view.get("state") or {}).get("values") or {}
+        return str(((values.get("reply") or {}).get("text") or {}).get("value") or "")
+
+    async def _ack_reply(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """An empty reply is refused inside the modal, which stays open."""
+        if not self._reply_text(view).strip():
+            await ack(response_action="errors", errors={
+                "reply": self.engine.manager_translator.gettext("Please write a message.")})
+            return
+        await ack()
+        self._later(self._on_reply_submitted(body, view))
 
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
         log.error("slack: error handling %s", body.get("type"), exc_info=error)
@@ -119,6 +186,12 @@ class SlackChannel:
         """``POST /slack/events``: bolt checks the signature and the timestamp."""
         bolt_request = await to_bolt_request(request)
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+
+    async def _engine(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run engine work in a thread, a few at a time: more threads only fight the event loop
+        for the GIL and delay the acknowledgements Slack is waiting for."""
+        async with self._engine_slots:
+            return await asyncio.to_thread(func, *args, **kwargs)
 
     def _lock(self, key: str) -> asyncio.Lock:
         lock = self._locks.get(key)
@@ -145,7 +218,7 @@ class SlackChannel:
             inbound = dm_inbound(user, chat, event.get("text") or "", display_name=person.name,
                                  locale_hint=person.locale, event_id=body.get("event_id"))
             async with self._lock(user):
-                out = await asyncio.to_thread(self.engine.handle, inbound)
+                out = await self._engine(self.engine.handle, inbound)
                 await self.deliver(out, Origin(user, chat))
         finally:
             self.handled += 1
@@ -156,7 +229,7 @@ class SlackChannel:
                 return
             user = event["user"]
             person = await self.people.get(user)
-            lang = await asyncio.to_thread(self.engine.chosen_locale, CHANNEL, user) or negotiate(
+            lang = await self._engine(self.engine.chosen_locale, CHANNEL, user) or negotiate(
                 person.locale, self.settings.slack_default_locale or self.settings.default_locale)
             t = translator(lang)
             choices = [Choice(t.gettext("Start the survey"), "start")] + [
@@ -170,8 +243,7 @@ class SlackChannel:
         finally:
             self.handled += 1
 
-    async def _on_action(self, ack: Callable[[], Awaitable[Any]], body: dict[str, Any]) -> None:
-        await ack()
+    async def _on_action(self, body: dict[str, Any]) -> None:
         try:
             action = (body.get("actions") or [{}])[0]
             value = str(action.get("value") or "")
@@ -191,7 +263,7 @@ class SlackChannel:
                               event_id=f"act:{user}:{action.get('action_ts', '')}",
                               is_private=channel.startswith("D"))
             async with self._lock(user):
-                out = await asyncio.to_thread(self.engine.handle, inbound)
+                out = await self._engine(self.engine.handle, inbound)
                 await self.deliver(out, Origin(user, channel, ts))
         finally:
             self.handled += 1
@@ -216,17 +288,11 @@ class SlackChannel:
         except SlackApiError as exc:
             log.warning("slack: views.open failed: %s", exc.response.get("error"))
 
-    async def _on_reply_submitted(self, ack: Callable[..., Awaitable[Any]],
-                                  body: dict[str, Any], view: dict[str, Any]) -> None:
+    async def _on_reply_submitted(self, body: dict[str, Any], view: dict[str, Any]) -> None:
         try:
-            text = (((view.get("state") or {}).get("values") or {}).get("reply") or {}).get(
-                "text", {}).get("value") or ""
-            tm = self.engine.manager_translator
+            text = self._reply_text(view)
             if not text.strip():
-                await ack(response_action="errors",
-                          errors={"reply": tm.gettext("Please write a message.")})
                 return
-            await ack()
             user = body["user"]["id"]
             person = await self.people.get(user)
             try:
@@ -240,9 +306,8 @@ class SlackChannel:
         finally:
             self.handled += 1
 
-    async def _on_command(self, ack: Callable[[], Awaitable[Any]], body: dict[str, Any],
-                          respond: Respond) -> None:
-        await ack()  # within Slack's 3 seconds; the answer follows through response_url
+    async def _on_command(self, body: dict[str, Any], respond: Respond) -> None:
+        """Acknowledged already; the answer follows through ``response_url``."""
         try:
             metric = self.commands[body["command"]]
             user = body["user_id"]
@@ -254,7 +319,7 @@ class SlackChannel:
             inbound = Inbound(CHANNEL, user, "", command=metric, text=text,
                               display_name=person.name, locale_hint=person.locale,
                               event_id=f"cmd:{body.get('trigger_id', '')}", is_private=False)
-            out = await asyncio.to_thread(self.engine.handle, inbound)
+            out = await self._engine(self.engine.handle, inbound)
             await self.deliver(out, Origin(user, body.get("channel_id", ""), respond=respond))
         finally:
             self.handled += 1
@@ -387,7 +452,7 @@ class SlackChannel:
         except SlackApiError as exc:
             error = exc.response.get("error")
             if error in UNREACHABLE_ERRORS:
-                await asyncio.to_thread(self.engine.mark_unreachable, CHANNEL, item.user_id)
+                await self._engine(self.engine.mark_unreachable, CHANNEL, item.user_id)
             log.warning("slack: DM to %s failed: %s", item.user_id, error)
             return False
 
@@ -399,7 +464,7 @@ class SlackChannel:
             return
         response = await self.client.chat_postMessage(
             channel=channel, text=text, blocks=message_blocks(escape(text), choices))
-        await asyncio.to_thread(self.engine.set_alert_ref, alert_id,
+        await self._engine(self.engine.set_alert_ref, alert_id,
                                 f"{response['channel']}:{response['ts']}")
 
     async def update_alert(self, item: AlertUpdate) -> None:
@@ -417,10 +482,13 @@ def attach_web(web_app: web.Application, engine: Engine, settings: Settings) -> 
     web_app[CHANNEL_KEY] = channel
     web_app.router.add_post(EVENTS_PATH, channel.handle_http)
 
-    async def on_cleanup(_app: web.Application) -> None:
-        for task in list(channel.waves):
-            task.cancel()
+    async def on_startup(_app: web.Application) -> None:
+        await channel.start()
 
+    async def on_cleanup(_app: web.Application) -> None:
+        await channel.stop()
+
+    web_app.on_startup.append(on_startup)
     web_app.on_cleanup.append(on_cleanup)
     return channel
 
@@ -430,9 +498,11 @@ async def run_socket_mode(engine: Engine, settings: Settings, stop: asyncio.Even
     from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
     channel = SlackChannel(engine, settings, socket_mode=True)
+    await channel.start()
     handler = AsyncSocketModeHandler(channel.app, settings.slack_app_token)
     await handler.connect_async()  # type: ignore[no-untyped-call]
     try:
         await stop.wait()
     finally:
         await handler.close_async()  # type: ignore[no-untyped-call]
+        await channel.stop()

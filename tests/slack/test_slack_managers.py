@@ -42,8 +42,8 @@ async def test_detractor_alert_claim_reply_resolve(slack: SlackHarness) -> None:
     view = opened[0].params["view"]
     assert view["callback_id"] == "alert_reply" and view["type"] == "modal"
     # An empty reply is refused inside the modal.
-    status, body = await slack.deliver(slack.send.view_submission(MANAGER, view, "  "),
-                                       "application/x-www-form-urlencoded")
+    status, body = await slack.send.post(slack.send.view_submission(MANAGER, view, "  "),
+                                         "application/x-www-form-urlencoded")
     assert status == 200 and '"response_action": "errors"' in body.replace(':"', ': "')
     status, _ = await slack.deliver(slack.send.view_submission(
         MANAGER, view, "Ne pare rău, vă returnăm banii azi."), "application/x-www-form-urlencoded")
