@@ -28,8 +28,14 @@ def is_sqlite(url: str) -> bool:
 
 
 def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+    # SQLite takes one writer at a time.  One pooled connection for writes makes this process's
+    # threads queue for it in order, instead of meeting SQLITE_BUSY and sleeping in SQLite's
+    # backoff (up to 100 ms a try); busy_timeout still covers other processes.
+    pool: dict[str, Any] = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 30} if (
+        immediate) else {}
     engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_MS / 1000}
+        url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_MS / 1000},
+        **pool,
     )
 
     @event.listens_for(engine, "connect")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import delete, func, text, update
+from sqlalchemy import bindparam, delete, func, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -21,22 +23,53 @@ from bot.models import (
     utcnow,
 )
 
+# The statements of the hot path (every inbound event runs them) are built once per dialect
+# with bind parameters: SQLAlchemy then reuses their compiled form, where building
+# ``insert().values(...)`` anew costs more than the database round trip.
+_Dialect = str
 
-def _insert(session: Session):  # type: ignore[no-untyped-def]
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+def _dialect(session: Session) -> _Dialect:
+    return session.get_bind().dialect.name
+
+
+def _insert_for(dialect: _Dialect):  # type: ignore[no-untyped-def]
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+@cache
+def _claim_statement(dialect: _Dialect) -> Any:
+    table = ProcessedEvent.__table__  # type: ignore[attr-defined]
+    return (
+        _insert_for(dialect)(table)
+        .on_conflict_do_nothing(index_elements=["channel", "event_id"])
+        .returning(table.c.event_id)
+    )
+
+
+@cache
+def _new_respondent_statement(dialect: _Dialect) -> Any:
+    table = Respondent.__table__  # type: ignore[attr-defined]
+    return _insert_for(dialect)(table).on_conflict_do_nothing(
+        index_elements=["channel", "platform_user_id"]
+    )
+
+
+_FIND_RESPONDENT = select(Respondent).where(
+    Respondent.channel == bindparam("channel"), Respondent.platform_user_id == bindparam("user")
+)
+_LOCK_RESPONDENT = _FIND_RESPONDENT.with_for_update()
 
 
 def claim_event(*, session: Session, channel: str, event_id: str,
                 at: datetime | None = None) -> bool:
     """Record an inbound event id; False when it was seen before (a redelivery)."""
-    stmt = (
-        _insert(session)(ProcessedEvent)
-        .values(channel=channel, event_id=event_id, created_at=at or utcnow())
-        .on_conflict_do_nothing(index_elements=["channel", "event_id"])
-        .returning(col(ProcessedEvent.event_id))
-    )
     # RETURNING, not rowcount: psycopg reports -1 for a conflicting INSERT … DO NOTHING.
-    return session.exec(stmt).first() is not None  # type: ignore[call-overload]
+    row = session.connection().execute(
+        _claim_statement(_dialect(session)),
+        {"channel": channel, "event_id": event_id, "created_at": at or utcnow()},
+    ).first()
+    return row is not None
 
 
 def prune_events(*, session: Session, older_than: datetime) -> int:
@@ -48,48 +81,37 @@ def prune_events(*, session: Session, older_than: datetime) -> int:
 
 
 def find_respondent(*, session: Session, channel: str, user_id: str) -> Respondent | None:
-    return session.exec(
-        select(Respondent).where(
-            Respondent.channel == channel, Respondent.platform_user_id == user_id
-        )
-    ).first()
+    return session.exec(_FIND_RESPONDENT, params={"channel": channel, "user": user_id}).first()
 
 
 def lock_respondent(
     *, session: Session, channel: str, user_id: str, default_locale: str
 ) -> Respondent:
     """The respondent row, created if new, locked for this transaction on PostgreSQL."""
-    stmt = (
-        _insert(session)(Respondent)
-        .values(
-            channel=channel,
-            platform_user_id=user_id,
-            chat_id="",
-            display_name="",
-            locale=default_locale,
-            locale_chosen=False,
-            opted_out=False,
-            unreachable=False,
-            first_seen=utcnow(),
-            last_seen=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["channel", "platform_user_id"])
-    )
-    session.exec(stmt)  # type: ignore[call-overload]
-    found = session.exec(
-        select(Respondent)
-        .where(Respondent.channel == channel, Respondent.platform_user_id == user_id)
-        .with_for_update()
-    ).one()
-    return found
+    params = {"channel": channel, "user": user_id}
+    found = session.exec(_LOCK_RESPONDENT, params=params).first()
+    if found is not None:
+        return found
+    # New: insert, tolerating another process that inserts the same person at the same moment.
+    now = utcnow()
+    session.connection().execute(_new_respondent_statement(_dialect(session)), {
+        "channel": channel, "platform_user_id": user_id, "chat_id": "", "display_name": "",
+        "locale": default_locale, "locale_chosen": False, "opted_out": False,
+        "unreachable": False, "first_seen": now, "last_seen": now,
+    })
+    return session.exec(_LOCK_RESPONDENT, params=params).one()
+
+
+_ACTIVE_RUN = (
+    select(SurveyRun)
+    .where(SurveyRun.respondent_id == bindparam("respondent"), SurveyRun.status == "active")
+    .order_by(col(SurveyRun.id).desc())
+    .limit(1)
+)
 
 
 def active_run(*, session: Session, respondent_id: int) -> SurveyRun | None:
-    return session.exec(
-        select(SurveyRun)
-        .where(SurveyRun.respondent_id == respondent_id, SurveyRun.status == "active")
-        .order_by(col(SurveyRun.id).desc())
-    ).first()
+    return session.exec(_ACTIVE_RUN, params={"respondent": respondent_id}).first()
 
 
 def close_active_runs(*, session: Session, respondent_id: int, status: str) -> None:
@@ -118,17 +140,27 @@ def add_answer(*, session: Session, answer: Answer) -> Answer:
     return answer
 
 
+_COUNT_KEY = ("metric", "day", "score", "channel", "locale", "survey", "campaign")
+
+
+@cache
+def _count_statement(dialect: _Dialect) -> Any:
+    table = AnswerCount.__table__  # type: ignore[attr-defined]
+    return (
+        _insert_for(dialect)(table)
+        .values({name: bindparam(name) for name in (*_COUNT_KEY, "count")})
+        .on_conflict_do_update(index_elements=list(_COUNT_KEY),
+                               set_={"count": table.c.count + bindparam("delta")})
+    )
+
+
 def _count(session: Session, answer: Answer, delta: int) -> None:
-    key = {
+    session.connection().execute(_count_statement(_dialect(session)), {
         "metric": answer.metric, "day": answer.created_at.astimezone(UTC).date(),
         "score": answer.score, "channel": answer.channel, "locale": answer.locale,
-        "survey": answer.survey, "campaign": answer.campaign or "",
-    }
-    stmt = _insert(session)(AnswerCount).values(**key, count=delta)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(key), set_={"count": col(AnswerCount.count) + delta}
-    )
-    session.exec(stmt)  # type: ignore[call-overload]
+        "survey": answer.survey, "campaign": answer.campaign or "", "count": delta,
+        "delta": delta,
+    })
 
 
 def rebuild_counts(*, session: Session) -> None:
