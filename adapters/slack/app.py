@@ -14,7 +14,7 @@ import re
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 from weakref import WeakValueDictionary
 
 from aiohttp import ClientSession, ClientTimeout, web
@@ -27,6 +27,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.engine_calls import EngineCalls
 from adapters.slack.blocks import ACTION_PREFIX, buttons, escape, message_blocks, section
 from adapters.slack.people import People
 from adapters.slack.words import CHANNEL, dm_inbound, send_targets
@@ -55,7 +56,6 @@ UNREACHABLE_ERRORS = {"account_inactive", "user_not_found", "user_disabled", "ca
                       "user_not_visible"}
 Respond = Callable[..., Awaitable[Any]]
 Ack = Callable[..., Awaitable[Any]]
-T = TypeVar("T")
 ENGINE_THREADS = 1
 
 
@@ -103,7 +103,8 @@ class SlackChannel:
         """Listener runs finished so far (tests and benchmarks wait on it)."""
         self.waves: set[asyncio.Task[None]] = set()
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
-        self._engine_slots = asyncio.Semaphore(ENGINE_THREADS)
+        # Always threads, even on SQLite: acknowledgements must not wait behind engine work.
+        self._engine = EngineCalls(engine, threads=ENGINE_THREADS, inline_sqlite=False)
         self._tasks: set[asyncio.Task[None]] = set()
         self._register()
 
@@ -186,12 +187,6 @@ class SlackChannel:
         """``POST /slack/events``: bolt checks the signature and the timestamp."""
         bolt_request = await to_bolt_request(request)
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
-
-    async def _engine(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run engine work in a thread, a few at a time: more threads only fight the event loop
-        for the GIL and delay the acknowledgements Slack is waiting for."""
-        async with self._engine_slots:
-            return await asyncio.to_thread(func, *args, **kwargs)
 
     def _lock(self, key: str) -> asyncio.Lock:
         lock = self._locks.get(key)
@@ -299,7 +294,7 @@ class SlackChannel:
                 alert_id = int(view.get("private_metadata") or 0)
             except ValueError:
                 return
-            out = await asyncio.to_thread(
+            out = await self._engine(
                 self.engine.reply_to_alert, channel=CHANNEL, manager_id=user, alert_id=alert_id,
                 text=text, manager_name=person.name)
             await self.deliver(out, Origin(user, self.settings.slack_alert_channel))
@@ -378,7 +373,7 @@ class SlackChannel:
             if i:
                 await asyncio.sleep(self.wave_pause)
             try:
-                out = await asyncio.to_thread(
+                out = await self._engine(
                     self.engine.start_survey_for, channel=CHANNEL, user_id=user,
                     display_name=person.name, locale_hint=person.locale, survey=metric,
                     campaign=campaign)

@@ -31,6 +31,7 @@ from telegram import (
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from adapters.engine_calls import EngineCalls
 from adapters.telegram.menu import commands_for
 from adapters.telegram.render import clip, force_reply, keyboard
 from adapters.telegram.updates import CHANNEL, to_inbound
@@ -55,6 +56,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
 CONCURRENT_UPDATES = 256
+CONNECTION_POOL = 16
+ENGINE_THREADS = 4
 MIGRATED_KEY = "telegram.migrated:{chat}"
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -93,6 +96,9 @@ def build_application(settings: Settings, *, webhook: bool) -> App:
         .base_file_url(file_base)
         .rate_limiter(limiter)
         .concurrent_updates(CONCURRENT_UPDATES)
+        # httpcore checks every pooled connection on each request: a small pool is faster, and
+        # Telegram accepts about 30 messages a second anyway.
+        .connection_pool_size(CONNECTION_POOL)
         .connect_timeout(10)
         .read_timeout(15)
         .write_timeout(15)
@@ -121,6 +127,7 @@ class TelegramChannel:
         self.app.add_error_handler(self._on_error)
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
         self._alert_chat: str | None = None
+        self.call = EngineCalls(engine, threads=ENGINE_THREADS, inline_sqlite=True)
         self.handled = 0
         """Updates handled so far (tests and benchmarks wait on it)."""
 
@@ -226,7 +233,7 @@ class TelegramChannel:
             if update.callback_query is not None:
                 await self._safe(update.callback_query.answer())
             return
-        out = await asyncio.to_thread(self.engine.handle, inbound)
+        out = await self.call(self.engine.handle, inbound)
         await self.deliver(update, inbound, out)
 
     async def _on_member_change(self, update: Update) -> None:
@@ -236,12 +243,12 @@ class TelegramChannel:
             return
         if change.new_chat_member.status in (ChatMember.BANNED, ChatMember.LEFT):
             log.info("telegram: user %s blocked the bot", change.from_user.id)
-            await asyncio.to_thread(self.engine.mark_unreachable, CHANNEL,
+            await self.call(self.engine.mark_unreachable, CHANNEL,
                                     str(change.from_user.id))
 
     async def _on_migrated(self, old: str, new: str) -> None:
         log.info("telegram: chat %s became supergroup %s", old, new)
-        await asyncio.to_thread(self.engine.state_set, MIGRATED_KEY.format(chat=old), new)
+        await self.call(self.engine.state_set, MIGRATED_KEY.format(chat=old), new)
         if self._alert_chat == old:
             self._alert_chat = new
 
@@ -281,7 +288,7 @@ class TelegramChannel:
             except Forbidden as exc:
                 if inbound.is_private:
                     log.info("telegram: %s cannot be reached: %s", inbound.user_id, exc)
-                    await asyncio.to_thread(self.engine.mark_unreachable, CHANNEL,
+                    await self.call(self.engine.mark_unreachable, CHANNEL,
                                             inbound.user_id)
                     return
                 log.warning("telegram: cannot write to chat %s: %s", inbound.chat_id, exc)
@@ -319,7 +326,7 @@ class TelegramChannel:
             return True
         except Forbidden as exc:
             log.info("telegram: %s blocked the bot: %s", item.user_id, exc)
-            await asyncio.to_thread(self.engine.mark_unreachable, CHANNEL, item.user_id)
+            await self.call(self.engine.mark_unreachable, CHANNEL, item.user_id)
             if inbound is not None:
                 tm = self.engine.manager_translator
                 await self._safe(self.send(inbound.chat_id, tm.gettext(
@@ -331,7 +338,7 @@ class TelegramChannel:
         """The managers' alert chat, following a group's migration to a supergroup."""
         if self._alert_chat is None:
             configured = self.settings.telegram_alert_chat_id
-            moved = await asyncio.to_thread(self.engine.state_get,
+            moved = await self.call(self.engine.state_get,
                                             MIGRATED_KEY.format(chat=configured))
             self._alert_chat = moved or configured
         return self._alert_chat
@@ -347,7 +354,7 @@ class TelegramChannel:
         except ChatMigrated as exc:
             await self._on_migrated(chat, str(exc.new_chat_id))
             message = await self.send(str(exc.new_chat_id), text, choices, 3)
-        await asyncio.to_thread(self.engine.set_alert_ref, alert_id,
+        await self.call(self.engine.set_alert_ref, alert_id,
                                 f"{message.chat.id}:{message.message_id}")
 
     async def update_alert(self, item: AlertUpdate) -> None:

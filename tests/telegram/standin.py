@@ -83,6 +83,10 @@ class BotAPIStandIn:
         self._message_ids = itertools.count(1000)
         self._runner: web.AppRunner | None = None
         self._closing = False
+        self._by_chat: dict[int, list[int]] = {}
+        self.replies: dict[int, list[tuple[str, float]]] = {}
+        """Per chat: (method, perf_counter time) of every successful send or edit."""
+        self._replied = asyncio.Event()
         self.port = 0
 
     # ------------------------------------------------------------------ lifecycle
@@ -186,8 +190,9 @@ class BotAPIStandIn:
     def last_message(self, chat_id: int, predicate: Callable[[dict[str, Any]], bool] = bool,
                      ) -> dict[str, Any]:
         """The newest message the bot has in a chat (as it stands after edits)."""
-        for (chat, _mid), message in sorted(self.messages.items(), key=lambda kv: -kv[0][1]):
-            if chat == chat_id and predicate(message):
+        for message_id in reversed(self._by_chat.get(chat_id, [])):
+            message = self.messages[(chat_id, message_id)]
+            if predicate(message):
                 return message
         raise AssertionError(f"no such message in chat {chat_id}")
 
@@ -248,7 +253,18 @@ class BotAPIStandIn:
         if isinstance(result, web.Response):
             call.status = result.status
             return result
+        if isinstance(chat, int) and method in ("sendMessage", "editMessageText"):
+            self.replies.setdefault(chat, []).append((method, call.at))
+            self._replied.set()
         return web.json_response({"ok": True, "result": result})
+
+    async def wait_reply(self, chat_id: int, after: int, method: str = "sendMessage",
+                         timeout: float = 10) -> None:
+        """Wait until the chat has a ``method`` reply beyond its first ``after`` replies."""
+        async with asyncio.timeout(timeout):
+            while not any(m == method for m, _ in self.replies.get(chat_id, [])[after:]):
+                self._replied.clear()
+                await self._replied.wait()
 
     async def _file(self, _request: web.Request) -> web.Response:
         return web.Response(body=b"file")
@@ -262,6 +278,7 @@ class BotAPIStandIn:
         if isinstance(markup, dict) and "inline_keyboard" in markup:
             message["reply_markup"] = markup  # a Message carries only inline keyboards
         self.messages[(chat_id, message["message_id"])] = message
+        self._by_chat.setdefault(chat_id, []).append(message["message_id"])
         return message
 
     async def _m_getMe(self, _p: dict[str, Any]) -> Any:
