@@ -1,0 +1,301 @@
+"""Throughput and latency of the Telegram channel, against a bare python-telegram-bot echo bot.
+
+    .venv/bin/python bench/telegram_throughput.py [--customers 1000] [--concurrency 50]
+        [--paced-customers 150] [--rate 30] [--skip-postgres]
+
+Simulated customers complete the default survey (``/start``, an NPS button, a comment, a CSAT
+button) through the real Application, long-polling the Bot API stand-in from tests/telegram
+(which runs with the customers in a process of its own, as Telegram would), on SQLite and then
+on PostgreSQL; a bare echo bot (same stand-in, same four steps, each answered as our bot does: a
+keyboard, an edit, a new message) sets the baseline.  Two loads, for every bot:
+
+* throughput: ``--customers`` customers, ``--concurrency`` of them at once, each step sent as
+  soon as the previous one is answered: the bot is saturated, so this measures updates and
+  answers per second (and latency there is queueing: concurrency / throughput);
+* latency: ``--paced-customers`` customers arriving at an even pace of ``--rate`` updates a
+  second (Telegram lets a bot send about 30 messages a second, and each update here is answered
+  with two), which measures p50 / p99 / max from an update being available to the first reply
+  the customer sees.
+
+Targets: at least 0.7 of the echo bot's throughput, p99 under 50 ms.  Reaches only 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import multiprocessing
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rich.progress import Progress
+from sqlmodel import Session, func, select
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler
+from telegram.ext import filters as tg_filters
+
+from adapters.telegram.app import TelegramChannel
+from bot.app import build_engine
+from bot.models import Answer
+from bot.settings import Settings
+from tests.telegram.standin import TOKEN, BotAPIStandIn, user
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+LANGS = ("zh-hans", "ro", "en")
+STEPS = 4
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def button(api: BotAPIStandIn, chat: int, label: str) -> tuple[dict[str, Any], str]:
+    def has(message: dict[str, Any]) -> bool:
+        return any(b["text"] == label for row in
+                   message.get("reply_markup", {}).get("inline_keyboard", []) for b in row)
+    message = api.last_message(chat, has)
+    data = next(b["callback_data"] for row in message["reply_markup"]["inline_keyboard"]
+                for b in row if b["text"] == label)
+    return dict(message), data
+
+
+@dataclass(frozen=True)
+class Load:
+    """``customers`` at most ``concurrency`` at a time, or arriving at ``rate`` updates/s."""
+
+    customers: int
+    concurrency: int = 0
+    rate: float = 0.0
+
+    def describe(self) -> str:
+        if self.rate:
+            return f"{self.customers} customers arriving at {self.rate:g} updates/s"
+        return f"{self.customers} customers, {self.concurrency} at a time"
+
+
+async def drive(api: BotAPIStandIn, load: Load, label: str) -> tuple[list[float], float]:
+    """Run every customer through the four steps; latencies (s) and the elapsed time."""
+    latencies: list[float] = []
+    gate = asyncio.Semaphore(load.concurrency or load.customers)
+    started = time.perf_counter()
+
+    async def step(chat: int, update: dict[str, Any]) -> None:
+        seen = len(api.replies.get(chat, []))
+        sent = time.perf_counter()
+        api.push(update)
+        await api.wait_reply(chat, seen)  # the step is done when its last message is out
+        first = api.replies[chat][seen][1]
+        latencies.append(first - sent)
+
+    async def customer(i: int, done: Callable[[], None]) -> None:
+        if load.rate:  # open loop: customer i arrives at a fixed time, whatever came before
+            await asyncio.sleep(max(0.0, started + i * STEPS / load.rate - time.perf_counter()))
+        async with gate:
+            frm = user(100_000 + i, f"Customer {i}", LANGS[i % 3])
+            chat = frm["id"]
+            await step(chat, api.message_update(frm, "/start"))
+            message, data = button(api, chat, str(i % 11))
+            await step(chat, api.callback_update(frm, message, data))
+            await step(chat, api.message_update(frm, f"comment {i} — 很好 — foarte bine"))
+            message, data = button(api, chat, str(1 + i % 5))
+            await step(chat, api.callback_update(frm, message, data))
+            done()
+
+    with Progress(transient=True) as progress:
+        task = progress.add_task(label, total=load.customers)
+        started = time.perf_counter()
+        await asyncio.gather(*(customer(i, lambda: progress.advance(task))
+                               for i in range(load.customers)))
+        elapsed = time.perf_counter() - started
+    return latencies, elapsed
+
+
+def driver_process(load: Load, label: str, conn: Connection) -> None:
+    """The Telegram side, in a process of its own as Telegram's servers would be: the stand-in
+    and the simulated customers."""
+    logging.basicConfig(level=logging.ERROR)
+
+    async def main() -> None:
+        async with BotAPIStandIn() as api:
+            conn.send(api.base_url)
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, conn.recv)  # the bot is polling
+            conn.send(await drive(api, load, label))
+            await loop.run_in_executor(None, conn.recv)  # the bot has stopped
+
+    asyncio.run(main())
+
+
+async def against_driver(load: Load, label: str,
+                         start: Callable[[str], Awaitable[Callable[[], Awaitable[None]]]],
+                         ) -> tuple[list[float], float]:
+    """Start the driver process, start a bot on its stand-in, let the customers run."""
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    process = ctx.Process(target=driver_process, args=(load, label, child))
+    process.start()
+    loop = asyncio.get_running_loop()
+    try:
+        if not await loop.run_in_executor(None, parent.poll, 60):
+            raise SystemExit("the stand-in did not start in 60 s")
+        stop = await start(parent.recv())
+        try:
+            parent.send("go")
+            if not await loop.run_in_executor(None, parent.poll, 900):
+                raise SystemExit(f"{label}: the customers did not finish in 900 s")
+            latencies, elapsed = parent.recv()
+        finally:
+            await stop()
+            parent.send("stop")
+    finally:
+        await loop.run_in_executor(None, process.join, 30)
+        if process.is_alive():
+            process.kill()
+    return latencies, elapsed
+
+
+async def survey_bot(database_url: str, load: Load, label: str) -> dict[str, float]:
+    engine_box: list[Any] = []
+
+    async def start(base_url: str) -> Callable[[], Awaitable[None]]:
+        settings = Settings(_env_file=None, database_url=database_url,  # type: ignore[call-arg]
+                            telegram_bot_token=TOKEN, telegram_api_base_url=base_url,
+                            telegram_max_rate=0, telegram_manager_ids="900",
+                            telegram_alert_chat_id="-1001")
+        engine = build_engine(settings)
+        engine_box.append(engine)
+        channel = TelegramChannel(engine, settings, webhook=False, poll_timeout=1)
+        await channel.start()
+        return channel.stop
+
+    latencies, elapsed = await against_driver(load, label, start)
+    engine = engine_box[0]
+    with Session(engine.db.read_engine) as s:
+        answers = s.exec(select(func.count()).select_from(Answer)).one()
+    engine.db.dispose()
+    if answers != 2 * load.customers:
+        raise SystemExit(f"{label}: {answers} answers stored, expected {2 * load.customers}")
+    return figures(latencies, elapsed, load.customers, answers)
+
+
+async def echo_bot(load: Load) -> dict[str, float]:
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(str(n), callback_data=f"e:{n}")
+                                      for n in range(r, min(11, r + 6))] for r in (0, 6)])
+
+    async def on_text(update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None
+        await update.message.reply_text(update.message.text or "", reply_markup=keyboard)
+
+    async def on_press(update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None and query.message is not None
+        await query.answer()
+        await query.edit_message_text(f"You chose {query.data}")
+        await query.message.chat.send_message("Next", reply_markup=keyboard)
+
+    async def start(base_url: str) -> Callable[[], Awaitable[None]]:
+        app = (ApplicationBuilder().token(TOKEN).base_url(base_url)
+               .concurrent_updates(256).build())
+        app.add_handler(MessageHandler(tg_filters.ALL, on_text))
+        app.add_handler(CallbackQueryHandler(on_press))
+        await app.initialize()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        await app.start()
+
+        async def stop() -> None:
+            assert app.updater is not None
+            await app.updater.stop()
+            await app.stop()
+            await app.shutdown()
+        return stop
+
+    latencies, elapsed = await against_driver(load, "echo bot", start)
+    return figures(latencies, elapsed, load.customers, 0)
+
+
+def figures(latencies: list[float], elapsed: float, customers: int,
+            answers: int) -> dict[str, float]:
+    ms = [t * 1000 for t in latencies]
+    return {"updates": customers * STEPS, "elapsed": elapsed,
+            "updates_s": customers * STEPS / elapsed, "answers_s": answers / elapsed,
+            "p50": statistics.median(ms), "p99": pct(ms, 0.99), "max": max(ms)}
+
+
+def show(label: str, r: dict[str, float]) -> str:
+    line = (f"  {label:<11} {int(r['updates'])} updates in {r['elapsed']:.2f} s: "
+            f"{r['updates_s']:.0f} updates/s")
+    if r["answers_s"]:
+        line += f", {r['answers_s']:.0f} answers/s"
+    return line + (f"; update→reply p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, "
+                   f"max {r['max']:.1f} ms")
+
+
+async def with_postgres(run: Callable[[str], Awaitable[dict[str, float]]]) -> dict[str, float]:
+    import psycopg
+
+    name = f"bench_tg_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        return await run(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}")
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_all(load: Load, postgres: bool) -> dict[str, dict[str, float]]:
+    """The echo bot, then ours on SQLite and on PostgreSQL, under one load."""
+    results = {"echo bot": asyncio.run(echo_bot(load))}
+    with tempfile.TemporaryDirectory() as tmp:
+        results["SQLite"] = asyncio.run(survey_bot(f"sqlite:///{tmp}/bench.db", load, "SQLite"))
+    if postgres:
+        try:
+            results["PostgreSQL"] = asyncio.run(with_postgres(
+                lambda url: survey_bot(url, load, "PostgreSQL")))
+        except Exception as exc:  # noqa: BLE001 - no server: say so and go on
+            print(f"PostgreSQL skipped: {exc}")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--customers", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--paced-customers", type=int, default=150)
+    parser.add_argument("--rate", type=float, default=30.0, help="updates a second, paced run")
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    saturated = Load(args.customers, concurrency=args.concurrency)
+    paced = Load(args.paced_customers, rate=args.rate)
+    through = run_all(saturated, not args.skip_postgres)
+    latency = run_all(paced, not args.skip_postgres)
+    for title, load, results in (("Throughput", saturated, through),
+                                 ("Latency", paced, latency)):
+        print(f"{title}: {load.describe()}, {STEPS} updates each")
+        for label, result in results.items():
+            print(show(label, result))
+    echo = through["echo bot"]["updates_s"]
+    for label in through.keys() - {"echo bot"}:
+        ratio = through[label]["updates_s"] / echo
+        p99 = latency[label]["p99"] if label in latency else float("nan")
+        verdict = "met" if ratio >= 0.7 and p99 < 50 else "MISSED"
+        print(f"{label}: {ratio:.2f}× the echo bot's throughput (target ≥ 0.7), paced p99 "
+              f"{p99:.1f} ms (target < 50 ms): target {verdict}")
+
+
+if __name__ == "__main__":
+    main()
