@@ -45,7 +45,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler
 from telegram.ext import filters as tg_filters
 
-from adapters.telegram.app import TelegramChannel
+from adapters.telegram.app import CONCURRENT_UPDATES, CONNECTION_POOL, TelegramChannel
 from bot.app import build_engine
 from bot.models import Answer
 from bot.settings import Settings
@@ -207,7 +207,8 @@ async def echo_bot(load: Load) -> dict[str, float]:
 
     async def start(base_url: str) -> Callable[[], Awaitable[None]]:
         app = (ApplicationBuilder().token(TOKEN).base_url(base_url)
-               .concurrent_updates(256).build())
+               .concurrent_updates(CONCURRENT_UPDATES).connection_pool_size(CONNECTION_POOL)
+               .build())
         app.add_handler(MessageHandler(tg_filters.ALL, on_text))
         app.add_handler(CallbackQueryHandler(on_press))
         await app.initialize()

@@ -53,6 +53,8 @@ _PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # event ids is plenty; older ones are pruned every PRUNE_EVERY events.
 EVENT_MEMORY = timedelta(days=7)
 PRUNE_EVERY = 1000
+# last_seen is kept to the minute.
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
 @dataclass
@@ -239,7 +241,12 @@ class Engine:
             person.locale = negotiate(inbound.locale_hint, default)
         if inbound.is_private and (inbound.text or inbound.choice or inbound.command):
             person.unreachable = False  # they wrote to us, so we can write to them
-        person.last_seen = self.clock()
+        now = self.clock()
+        seen = person.last_seen
+        if seen.tzinfo is None:  # SQLite hands back naive UTC
+            seen = seen.replace(tzinfo=now.tzinfo)
+        if now - seen >= LAST_SEEN_RESOLUTION or now < seen:
+            person.last_seen = now  # not on every click: that would be a write per event
         session.add(person)
         return _Ctx(session, inbound, person, translator(person.locale))
 

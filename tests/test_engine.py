@@ -259,3 +259,26 @@ def test_skip_follow_up(engine: Engine) -> None:
     out = p.press(skip.value)
     assert "How satisfied" in texts(out)
     assert "already been answered" in texts(p.press(skip.value))
+
+
+def test_last_seen_is_kept_to_the_minute(engine: Engine) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = [datetime(2026, 3, 1, 12, 0, tzinfo=UTC)]
+    engine.clock = lambda: now[0]
+    p = Person(engine, "regular")
+
+    def last_seen() -> datetime:
+        with Session(engine.db.engine) as s:
+            row = s.exec(select(Respondent).where(Respondent.platform_user_id == "regular")).one()
+            return row.last_seen.replace(tzinfo=UTC) if row.last_seen.tzinfo is None else (
+                row.last_seen)
+
+    p.command("start")
+    first = last_seen()
+    now[0] += timedelta(seconds=30)
+    p.say("9")
+    assert last_seen() == first  # within the minute: no write for it
+    now[0] += timedelta(seconds=31)
+    p.say("fast delivery")
+    assert last_seen() == now[0]
