@@ -28,6 +28,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.engine_calls import EngineCalls
+from adapters.lifecycle import run_with_web_app
 from adapters.slack.blocks import ACTION_PREFIX, buttons, escape, message_blocks, section
 from adapters.slack.people import People
 from adapters.slack.words import CHANNEL, dm_inbound, send_targets
@@ -476,15 +477,7 @@ def attach_web(web_app: web.Application, engine: Engine, settings: Settings) -> 
     channel = SlackChannel(engine, settings)
     web_app[CHANNEL_KEY] = channel
     web_app.router.add_post(EVENTS_PATH, channel.handle_http)
-
-    async def on_startup(_app: web.Application) -> None:
-        await channel.start()
-
-    async def on_cleanup(_app: web.Application) -> None:
-        await channel.stop()
-
-    web_app.on_startup.append(on_startup)
-    web_app.on_cleanup.append(on_cleanup)
+    run_with_web_app(web_app, channel.start, channel.stop)
     return channel
 
 

@@ -32,6 +32,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from adapters.engine_calls import EngineCalls
+from adapters.lifecycle import run_with_web_app
 from adapters.telegram.menu import commands_for
 from adapters.telegram.render import clip, force_reply, keyboard
 from adapters.telegram.updates import CHANNEL, to_inbound
@@ -380,15 +381,7 @@ def attach_web(web_app: web.Application, engine: Engine, settings: Settings) -> 
     """Serve the webhook on the shared web server at the path of ``TELEGRAM_WEBHOOK_URL``."""
     channel = TelegramChannel(engine, settings, webhook=True)
     web_app.router.add_post(webhook_path(settings), channel.handle_webhook)
-
-    async def on_startup(_app: web.Application) -> None:
-        await channel.start()
-
-    async def on_cleanup(_app: web.Application) -> None:
-        await channel.stop()
-
-    web_app.on_startup.append(on_startup)
-    web_app.on_cleanup.append(on_cleanup)
+    run_with_web_app(web_app, channel.start, channel.stop)
     return channel
 
 
