@@ -1,13 +1,21 @@
-"""Test helpers: a transcript-style driver of the real engine."""
+"""Test helpers: a transcript-style driver of the real engine, seeded answers, language checks."""
 
 from __future__ import annotations
 
 import itertools
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
+
+from sqlmodel import Session
 
 from bot.engine import Engine
 from bot.messages import Inbound, Outbound, Reply
+from bot.models import Answer, Respondent, SurveyRun
+from bot.store import add_answer
+from scoring import bucket_for
 
 _ids = itertools.count(1)
 
@@ -56,3 +64,51 @@ def texts(outbound: list[Outbound]) -> str:
 
 def of_type(outbound: list[Outbound], kind: type) -> list[Any]:
     return [o for o in outbound if isinstance(o, kind)]
+
+
+SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+
+
+def seed_answers(engine: Engine, rows: Sequence[tuple[str, int, int, str | None]], *,
+                 channel: str = "console", locale: str = "en", user_id: str | None = None,
+                 display_name: str = "Seed", now: datetime | None = None) -> None:
+    """Store finished answers for one respondent, straight through the store (counts included).
+
+    rows: (metric, score, days before ``now``, comment); row i is i minutes earlier still.
+    """
+    now = now or engine.clock()
+    with Session(engine.db.engine) as s:
+        person = Respondent(channel=channel, platform_user_id=user_id or f"seed-{channel}-{locale}",
+                            display_name=display_name, locale=locale)
+        s.add(person)
+        s.flush()
+        for i, (metric, score, days, comment) in enumerate(rows):
+            run = SurveyRun(respondent_id=person.id, survey="default",  # type: ignore[arg-type]
+                            status="completed")
+            s.add(run)
+            s.flush()
+            low, high = SCALES[metric]
+            add_answer(session=s, answer=Answer(
+                respondent_id=person.id, survey_run_id=run.id,  # type: ignore[arg-type]
+                survey="default", question_key=f"{metric}{i}", metric=metric, score=score,
+                scale_min=low, scale_max=high, bucket=bucket_for(metric, score),
+                comment=comment, locale=locale, channel=channel,
+                created_at=now - timedelta(days=days, minutes=i)))
+        s.commit()
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+ENGLISH_WORDS = re.compile(r"\b(the|you|your|thank|please|answer|survey)\b", re.IGNORECASE)
+
+
+def assert_language(texts: list[str], lang: str) -> None:
+    """Every text is in ``lang``: Chinese has Han characters, Romanian no common English
+    words, English no Han characters."""
+    assert texts
+    for text in texts:
+        if lang == "zh":
+            assert CJK.search(text), f"not Chinese: {text!r}"
+        elif lang == "ro":
+            assert not ENGLISH_WORDS.search(text), f"English in Romanian: {text!r}"
+        else:
+            assert not CJK.search(text), f"Chinese in English: {text!r}"

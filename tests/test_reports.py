@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,10 +12,9 @@ from sqlmodel import Session
 from bot.app import build_engine
 from bot.engine import Engine
 from bot.i18n import translator
-from bot.models import Answer, Respondent, SurveyRun
 from bot.periods import parse_period
 from bot.reports import build_report, render_report, report_dict
-from bot.store import add_answer
+from tests.helpers import seed_answers
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -30,27 +29,7 @@ def engine(make_settings: Callable[..., Any]) -> Iterator[Engine]:
 def seed(engine: Engine, rows: list[tuple[str, int, int, str | None]], channel: str = "console",
          locale: str = "en") -> None:
     """rows: (metric, score, days ago, comment)."""
-    scales = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
-    from scoring import bucket_for
-
-    with Session(engine.db.engine) as s:
-        person = Respondent(channel=channel, platform_user_id=f"seed-{channel}-{locale}",
-                            display_name="Maria", locale=locale)
-        s.add(person)
-        s.flush()
-        for i, (metric, score, days, comment) in enumerate(rows):
-            run = SurveyRun(respondent_id=person.id, survey="default", status="completed")  # type: ignore[arg-type]
-            s.add(run)
-            s.flush()
-            low, high = scales[metric]
-            add_answer(session=s, answer=Answer(
-                         respondent_id=person.id, survey_run_id=run.id,  # type: ignore[arg-type]
-                         survey="default", question_key=f"{metric}{i}", metric=metric,
-                         score=score, scale_min=low,
-                         scale_max=high, bucket=bucket_for(metric, score), comment=comment,
-                         locale=locale, channel=channel,
-                         created_at=NOW - timedelta(days=days, minutes=i)))
-        s.commit()
+    seed_answers(engine, rows, channel=channel, locale=locale, display_name="Maria", now=NOW)
 
 
 def test_nps_figures_trend_and_comments(engine: Engine) -> None:

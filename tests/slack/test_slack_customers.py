@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from bot.i18n import negotiate, translator
+from tests.helpers import assert_language
 from tests.slack.harness import SlackHarness
 
-CJK = re.compile(r"[\u4e00-\u9fff]")
-ENGLISH = re.compile(r"\b(the|you|your|thank|please|answer|survey)\b", re.IGNORECASE)
 THANKS = "Thank you for your answers! They help us improve."
-
-
-def assert_language(texts: list[str], lang: str) -> None:
-    assert texts
-    for text in texts:
-        if lang == "zh":
-            assert CJK.search(text), f"not Chinese: {text!r}"
-        elif lang == "ro":
-            assert not ENGLISH.search(text), f"English in a Romanian DM: {text!r}"
-        else:
-            assert not CJK.search(text)
 
 
 @pytest.mark.parametrize(("user", "locale", "lang", "typed"), [

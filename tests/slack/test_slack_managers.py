@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlmodel import Session, select
 
 from bot.i18n import translator
-from bot.models import Alert, AlertNote, Answer, Respondent, SurveyRun
-from bot.store import add_answer
-from scoring import bucket_for
+from bot.models import Alert, AlertNote
+from tests.helpers import seed_answers
 from tests.slack.harness import ALERTS, MANAGER, SlackHarness
 
 
@@ -62,30 +59,13 @@ async def test_detractor_alert_claim_reply_resolve(slack: SlackHarness) -> None:
     assert [n.kind for n in notes] == ["claim", "reply", "resolve"]
 
 
-def seed(slack: SlackHarness, scores: list[int]) -> None:
-    now = slack.engine.clock()
-    with Session(slack.engine.db.engine) as s:
-        person = Respondent(channel="slack", platform_user_id="USEED", display_name="Seed",
-                            locale="en")
-        s.add(person)
-        s.flush()
-        for i, score in enumerate(scores):
-            run = SurveyRun(respondent_id=person.id, survey="default",  # type: ignore[arg-type]
-                            status="completed")
-            s.add(run)
-            s.flush()
-            add_answer(session=s, answer=Answer(
-                respondent_id=person.id, survey_run_id=run.id,  # type: ignore[arg-type]
-                survey="default", question_key="nps", metric="nps", score=score, scale_min=0,
-                scale_max=10, bucket=bucket_for("nps", score), comment="Too slow" if score < 7
-                else None, locale="en", channel="slack",
-                created_at=now - timedelta(days=2, minutes=i)))
-        s.commit()
 
 
 async def test_summary_ephemeral_for_managers_only(slack: SlackHarness) -> None:
     # 3 promoters, 1 passive, 4 detractors: NPS = 37.5 % − 50 % = −12.5 → −13 (n = 8).
-    seed(slack, [9, 10, 10, 8, 0, 3, 5, 6])
+    seed_answers(slack.engine, [("nps", score, 2, "Too slow" if score < 7 else None)
+                                for score in [9, 10, 10, 8, 0, 3, 5, 6]],
+                 channel="slack", user_id="USEED")
     status, body = await slack.send.post(
         slack.send.command(MANAGER, "/nps", "summary 30d"), "application/x-www-form-urlencoded")
     assert status == 200 and body == ""  # acknowledged at once; the figures follow

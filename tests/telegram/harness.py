@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +16,6 @@ from tests.telegram.standin import BotAPIStandIn, user
 
 MANAGER_ID = 900
 ALERT_CHAT = -1001
-CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass

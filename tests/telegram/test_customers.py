@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import logging
-import re
 
 import pytest
 
 from bot.i18n import translator
-from tests.telegram.harness import CJK, Harness
+from tests.helpers import CJK, assert_language
+from tests.telegram.harness import Harness
 
-ENGLISH_WORDS = re.compile(r"\b(the|you|your|thank|please|answer|survey)\b", re.IGNORECASE)
 NPS_Q = "How likely are you to recommend us to a friend or colleague?"
 CSAT_Q = "How satisfied are you with the service you received?"
-
-
-def assert_language(texts: list[str], lang: str) -> None:
-    assert texts
-    for text in texts:
-        if lang == "zh":
-            assert CJK.search(text), f"not Chinese: {text!r}"
-        elif lang == "ro":
-            assert not ENGLISH_WORDS.search(text), f"English in Romanian chat: {text!r}"
-        else:
-            assert not CJK.search(text)
 
 
 @pytest.mark.parametrize(("code", "lang", "nps_typed", "csat_typed"), [

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlmodel import Session, select
 
 from bot.i18n import translator
-from bot.models import Alert, AlertNote, Answer, Respondent, SurveyRun
-from bot.store import add_answer
-from scoring import bucket_for
-from tests.telegram.harness import ALERT_CHAT, CJK, MANAGER_ID, Harness
+from bot.models import Alert, AlertNote
+from tests.helpers import CJK, seed_answers
+from tests.telegram.harness import ALERT_CHAT, MANAGER_ID, Harness
 from tests.telegram.standin import BOT_USERNAME
 
 
@@ -69,29 +66,13 @@ async def test_detractor_alert_claim_reply_resolve(tg: Harness) -> None:
     assert notes[1].text == "我们很抱歉，明天会给您补发。"
 
 
-def seed(tg: Harness, scores: list[int]) -> None:
-    now = tg.engine.clock()
-    with Session(tg.engine.db.engine) as s:
-        person = Respondent(channel="telegram", platform_user_id="seed", display_name="Seed",
-                            locale="en")
-        s.add(person)
-        s.flush()
-        for i, score in enumerate(scores):
-            run = SurveyRun(respondent_id=person.id, survey="default",  # type: ignore[arg-type]
-                            status="completed")
-            s.add(run)
-            s.flush()
-            add_answer(session=s, answer=Answer(
-                respondent_id=person.id, survey_run_id=run.id,  # type: ignore[arg-type]
-                survey="default", question_key="nps", metric="nps", score=score, scale_min=0,
-                scale_max=10, bucket=bucket_for("nps", score), comment=None, locale="en",
-                channel="telegram", created_at=now - timedelta(days=1, minutes=i)))
-        s.commit()
 
 
 async def test_summary_for_managers_only(tg: Harness) -> None:
     # 6 promoters, 2 passives, 2 detractors: NPS = 60 % − 20 % = +40, n = 10 (too few to trust).
-    seed(tg, [10, 10, 9, 9, 9, 10, 7, 8, 0, 6])
+    scores = [10, 10, 9, 9, 9, 10, 7, 8, 0, 6]
+    seed_answers(tg.engine, [("nps", score, 1, None) for score in scores],
+                 channel="telegram", user_id="seed")
     manager = tg.person(MANAGER_ID, "Maria", "en")
     got = await manager.say("/nps summary 30d")
     report = "\n".join(got)
