@@ -1,10 +1,12 @@
-"""How an adapter calls the synchronous engine from its event loop."""
+"""How an adapter calls the synchronous engine from its event loop: in order per person,
+inline or in threads, counted."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
+from weakref import WeakValueDictionary
 
 from bot.db import is_sqlite
 from bot.engine import Engine
@@ -30,3 +32,29 @@ class EngineCalls:
             return func(*args, **kwargs)
         async with self._slots:
             return await asyncio.to_thread(func, *args, **kwargs)
+
+
+class KeyedLocks:
+    """One lock per chat or person, so their events reach the engine one at a time and in order;
+    a lock lives only while someone holds or awaits it."""
+
+    def __init__(self) -> None:
+        self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+
+    def __call__(self, key: str) -> asyncio.Lock:
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        return lock
+
+
+class CountsHandled:
+    """``handled``: events finished so far, which tests and benchmarks wait on."""
+
+    handled: int = 0
+
+    async def wait_handled(self, count: int, timeout: float = 10) -> None:
+        """Wait until ``count`` events have been handled."""
+        async with asyncio.timeout(timeout):
+            while self.handled < count:
+                await asyncio.sleep(0.002)

@@ -15,7 +15,6 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from weakref import WeakValueDictionary
 
 from aiohttp import ClientSession, ClientTimeout, web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -27,7 +26,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.engine_calls import EngineCalls
+from adapters.engine_calls import CountsHandled, EngineCalls, KeyedLocks
 from adapters.lifecycle import run_with_web_app
 from adapters.slack.blocks import ACTION_PREFIX, buttons, escape, message_blocks, section
 from adapters.slack.people import People
@@ -81,7 +80,7 @@ def build_client(settings: Settings) -> AsyncWebClient:
     return client
 
 
-class SlackChannel:
+class SlackChannel(CountsHandled):
     """One Slack app: bolt listeners that turn Slack payloads into engine events."""
 
     def __init__(self, engine: Engine, settings: Settings, *, socket_mode: bool = False) -> None:
@@ -100,10 +99,8 @@ class SlackChannel:
         self.commands = {settings.slack_command_nps: "nps", settings.slack_command_csat: "csat",
                          settings.slack_command_ces: "ces"}
         self.wave_pause = 1.0 / settings.slack_wave_per_second
-        self.handled = 0
-        """Listener runs finished so far (tests and benchmarks wait on it)."""
         self.waves: set[asyncio.Task[None]] = set()
-        self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+        self._lock = KeyedLocks()
         # Always threads, even on SQLite: acknowledgements must not wait behind engine work.
         self._engine = EngineCalls(engine, threads=ENGINE_THREADS, inline_sqlite=False)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -188,17 +185,6 @@ class SlackChannel:
         """``POST /slack/events``: bolt checks the signature and the timestamp."""
         bolt_request = await to_bolt_request(request)
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
-
-    def _lock(self, key: str) -> asyncio.Lock:
-        lock = self._locks.get(key)
-        if lock is None:
-            lock = self._locks[key] = asyncio.Lock()
-        return lock
-
-    async def wait_handled(self, count: int, timeout: float = 10) -> None:
-        async with asyncio.timeout(timeout):
-            while self.handled < count:
-                await asyncio.sleep(0.002)
 
     # ------------------------------------------------------------------ listeners
 

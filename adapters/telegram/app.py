@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from json import JSONDecodeError
 from typing import Any
 from urllib.parse import urlparse
-from weakref import WeakValueDictionary
 
 from aiohttp import web
 from telegram import (
@@ -31,7 +30,7 @@ from telegram import (
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from adapters.engine_calls import EngineCalls
+from adapters.engine_calls import CountsHandled, EngineCalls, KeyedLocks
 from adapters.lifecycle import run_with_web_app
 from adapters.telegram.menu import commands_for
 from adapters.telegram.render import clip, force_reply, keyboard
@@ -113,7 +112,7 @@ def build_application(settings: Settings, *, webhook: bool) -> App:
     return builder.build()
 
 
-class TelegramChannel:
+class TelegramChannel(CountsHandled):
     """One bot: turns updates into engine events and engine answers into Bot API calls."""
 
     def __init__(self, engine: Engine, settings: Settings, *, webhook: bool,
@@ -126,11 +125,9 @@ class TelegramChannel:
         self.app = build_application(settings, webhook=webhook)
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
-        self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+        self._locks = KeyedLocks()
         self._alert_chat: str | None = None
         self.call = EngineCalls(engine, threads=ENGINE_THREADS, inline_sqlite=True)
-        self.handled = 0
-        """Updates handled so far (tests and benchmarks wait on it)."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -206,20 +203,11 @@ class TelegramChannel:
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
         key = str(chat.id) if chat is not None else f"u{update.update_id}"
-        lock = self._locks.get(key)
-        if lock is None:
-            lock = self._locks[key] = asyncio.Lock()
         try:
-            async with lock:
+            async with self._locks(key):
                 await self._process(update)
         finally:
             self.handled += 1
-
-    async def wait_handled(self, count: int, timeout: float = 10) -> None:
-        """Wait until ``count`` updates have been handled."""
-        async with asyncio.timeout(timeout):
-            while self.handled < count:
-                await asyncio.sleep(0.002)
 
     async def _process(self, update: Update) -> None:
         if update.my_chat_member is not None:
