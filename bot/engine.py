@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot import store
@@ -128,7 +128,7 @@ class Engine:
             # A concurrent delivery of the same event or answer won the race: nothing to add.
             log.info("duplicate %s/%s ignored", inbound.channel, inbound.event_id)
             return []
-        except (OperationalError, Exception):
+        except Exception:
             log.exception("failed to handle %r", inbound)
             t = translator(negotiate(inbound.locale_hint, self.default_locale))
             return [Reply(t.gettext("Sorry, something went wrong on our side. Please try again."))]
@@ -242,10 +242,7 @@ class Engine:
         if inbound.is_private and (inbound.text or inbound.choice or inbound.command):
             person.unreachable = False  # they wrote to us, so we can write to them
         now = self.clock()
-        seen = person.last_seen
-        if seen.tzinfo is None:  # SQLite hands back naive UTC
-            seen = seen.replace(tzinfo=now.tzinfo)
-        if now - seen >= LAST_SEEN_RESOLUTION or now < seen:
+        if not timedelta(0) <= now - person.last_seen < LAST_SEEN_RESOLUTION:
             person.last_seen = now  # not on every click: that would be a write per event
         session.add(person)
         return _Ctx(session, inbound, person, translator(person.locale))

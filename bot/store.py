@@ -23,22 +23,20 @@ from bot.models import (
     utcnow,
 )
 
+
 # The statements of the hot path (every inbound event runs them) are built once per dialect
 # with bind parameters: SQLAlchemy then reuses their compiled form, where building
 # ``insert().values(...)`` anew costs more than the database round trip.
-_Dialect = str
-
-
-def _dialect(session: Session) -> _Dialect:
+def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def _insert_for(dialect: _Dialect):  # type: ignore[no-untyped-def]
+def _insert_for(dialect: str):  # type: ignore[no-untyped-def]
     return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
 @cache
-def _claim_statement(dialect: _Dialect) -> Any:
+def _claim_statement(dialect: str) -> Any:
     table = ProcessedEvent.__table__  # type: ignore[attr-defined]
     return (
         _insert_for(dialect)(table)
@@ -48,7 +46,7 @@ def _claim_statement(dialect: _Dialect) -> Any:
 
 
 @cache
-def _new_respondent_statement(dialect: _Dialect) -> Any:
+def _new_respondent_statement(dialect: str) -> Any:
     table = Respondent.__table__  # type: ignore[attr-defined]
     return _insert_for(dialect)(table).on_conflict_do_nothing(
         index_elements=["channel", "platform_user_id"]
@@ -144,7 +142,7 @@ _COUNT_KEY = ("metric", "day", "score", "channel", "locale", "survey", "campaign
 
 
 @cache
-def _count_statement(dialect: _Dialect) -> Any:
+def _count_statement(dialect: str) -> Any:
     table = AnswerCount.__table__  # type: ignore[attr-defined]
     return (
         _insert_for(dialect)(table)
