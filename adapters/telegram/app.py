@@ -32,6 +32,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from adapters.engine_calls import CountsHandled, EngineCalls, KeyedLocks
 from adapters.lifecycle import run_with_web_app
+from adapters.telegram.http import AiohttpRequest
 from adapters.telegram.menu import commands_for
 from adapters.telegram.render import clip, force_reply, keyboard
 from adapters.telegram.updates import CHANNEL, to_inbound
@@ -96,16 +97,12 @@ def build_application(settings: Settings, *, webhook: bool) -> App:
         .base_file_url(file_base)
         .rate_limiter(limiter)
         .concurrent_updates(CONCURRENT_UPDATES)
-        # httpcore checks every pooled connection on each request: a small pool is faster, and
-        # Telegram accepts about 30 messages a second anyway.
-        .connection_pool_size(CONNECTION_POOL)
-        .connect_timeout(10)
-        .read_timeout(15)
-        .write_timeout(15)
-        .pool_timeout(10)
-        .get_updates_connect_timeout(10)
-        .get_updates_pool_timeout(10)
-        .get_updates_read_timeout(40)
+        # aiohttp instead of httpx: the same requests for about a third of the CPU (see http.py).
+        .request(AiohttpRequest(connection_pool_size=CONNECTION_POOL, read_timeout=15,
+                                write_timeout=15, connect_timeout=10, pool_timeout=10))
+        .get_updates_request(AiohttpRequest(connection_pool_size=1, read_timeout=40,
+                                            write_timeout=15, connect_timeout=10,
+                                            pool_timeout=10))
     )
     if webhook:
         builder = builder.updater(None)
