@@ -10,6 +10,8 @@ from weakref import WeakValueDictionary
 
 from bot.db import is_sqlite
 from bot.engine import Engine
+from bot.settings import Settings
+from bot.workers import EngineProcesses, engine_processes
 
 T = TypeVar("T")
 
@@ -17,17 +19,36 @@ T = TypeVar("T")
 class EngineCalls:
     """Runs engine calls for one adapter.
 
-    On PostgreSQL the engine waits on the network, so calls go to worker threads, ``threads``
-    at a time (more only fight the event loop for the GIL).  On SQLite a call is a millisecond
-    or two of CPU on a local file, and one process writes one transaction at a time anyway:
-    a thread would only add hand-offs, so ``inline_sqlite`` runs it in the loop.
+    With worker processes (``ENGINE_PROCESSES``, see :mod:`bot.workers`) every call goes to
+    them and the event loop keeps its core for the platform.  Otherwise: on PostgreSQL the
+    engine waits on the network, so calls go to worker threads, ``threads`` at a time (more only
+    fight the event loop for the GIL); on SQLite a call is a millisecond or two of CPU on a local
+    file, and one process writes one transaction at a time anyway, so ``inline_sqlite`` runs it
+    in the loop, where a thread would only add hand-offs.
     """
 
-    def __init__(self, engine: Engine, *, threads: int, inline_sqlite: bool) -> None:
+    def __init__(self, engine: Engine, settings: Settings, *, threads: int,
+                 inline_sqlite: bool) -> None:
+        self.engine = engine
+        processes = engine_processes(settings)
+        self.processes = EngineProcesses(settings, processes) if processes else None
         self.inline = inline_sqlite and is_sqlite(engine.db.url)
         self._slots = asyncio.Semaphore(threads)
 
+    async def start(self) -> None:
+        if self.processes is not None:
+            await self.processes.start()
+
+    def close(self) -> None:
+        if self.processes is not None:
+            self.processes.close()
+
     async def __call__(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        if self.processes is not None:
+            if getattr(func, "__self__", None) is not self.engine:
+                raise TypeError(f"{func!r} is not a method of the engine")
+            result: T = await self.processes(func.__name__, *args, **kwargs)
+            return result
         if self.inline:
             return func(*args, **kwargs)
         async with self._slots:

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     manager_locale: str = "en"
     comment_max_length: int = Field(default=2000, ge=1, le=20000)
     log_level: str = "INFO"
+    engine_processes: int | None = Field(
+        default=None, ge=0, le=64,
+        description="worker processes that run the engine; unset: one per core (at most 4) on "
+        "PostgreSQL, none on SQLite; 0: in the channel's process",
+    )
     host: str = "0.0.0.0"
     port: int = Field(default=8080, ge=1, le=65535)
 

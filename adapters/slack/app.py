@@ -102,7 +102,8 @@ class SlackChannel(CountsHandled):
         self.waves: set[asyncio.Task[None]] = set()
         self._lock = KeyedLocks()
         # Always threads, even on SQLite: acknowledgements must not wait behind engine work.
-        self._engine = EngineCalls(engine, threads=ENGINE_THREADS, inline_sqlite=False)
+        self._engine = EngineCalls(engine, settings, threads=ENGINE_THREADS,
+                                   inline_sqlite=False)
         self._tasks: set[asyncio.Task[None]] = set()
         self._register()
 
@@ -113,6 +114,7 @@ class SlackChannel(CountsHandled):
         one per call (slack_sdk's default)."""
         if self.client.session is None:
             self.client.session = ClientSession(timeout=ClientTimeout(total=30))
+        await self._engine.start()
 
     async def stop(self) -> None:
         for task in list(self.waves):
@@ -122,6 +124,7 @@ class SlackChannel(CountsHandled):
         session, self.client.session = self.client.session, None
         if session is not None:
             await session.close()
+        self._engine.close()
 
     # ------------------------------------------------------------------ wiring
 

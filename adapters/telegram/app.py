@@ -124,11 +124,12 @@ class TelegramChannel(CountsHandled):
         self.app.add_error_handler(self._on_error)
         self._locks = KeyedLocks()
         self._alert_chat: str | None = None
-        self.call = EngineCalls(engine, threads=ENGINE_THREADS, inline_sqlite=True)
+        self.call = EngineCalls(engine, settings, threads=ENGINE_THREADS, inline_sqlite=True)
 
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
+        await self.call.start()
         await self.app.initialize()
         await self._set_commands()
         if self.webhook:
@@ -151,6 +152,7 @@ class TelegramChannel(CountsHandled):
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
+        self.call.close()
 
     async def _set_commands(self) -> None:
         """The command menu in zh, ro and en (``language_code`` scopes); managers' chats and the

@@ -4,6 +4,7 @@ stand-in; on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -29,11 +30,12 @@ def slack_settings(make_settings: Callable[..., Any]) -> Callable[..., Any]:
     return make
 
 
-@pytest.fixture
-async def slack(slack_settings: Callable[..., Any]) -> AsyncIterator[SlackHarness]:
+@asynccontextmanager
+async def serving(settings_for: Callable[..., Any], **overrides: Any) -> AsyncIterator[SlackHarness]:
+    """The app served on 127.0.0.1 with a fresh stand-in, until the block ends."""
     async with SlackAPIStandIn() as api:
         api.add_user(MANAGER, "Maria Popescu", "en-GB")
-        settings = slack_settings(api)
+        settings = settings_for(api, **overrides)
         engine = build_engine(settings)
         app = build_web_app(engine, settings, plan(settings, "web"))
         runner = web.AppRunner(app, access_log=None)
@@ -47,3 +49,17 @@ async def slack(slack_settings: Callable[..., Any]) -> AsyncIterator[SlackHarnes
         finally:
             await runner.cleanup()
             engine.db.dispose()
+
+
+@pytest.fixture
+async def slack(slack_settings: Callable[..., Any]) -> AsyncIterator[SlackHarness]:
+    async with serving(slack_settings) as harness:
+        yield harness
+
+
+@pytest.fixture
+async def slack_workers(slack_settings: Callable[..., Any]) -> AsyncIterator[SlackHarness]:
+    """The app with the engine in two worker processes (one on SQLite)."""
+    async with serving(slack_settings, engine_processes=2) as harness:
+        assert harness.channel._engine.processes is not None
+        yield harness

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -26,10 +27,11 @@ def tg_settings(make_settings: Callable[..., Any]) -> Callable[..., Any]:
     return make
 
 
-@pytest.fixture
-async def tg(tg_settings: Callable[..., Any]) -> AsyncIterator[Harness]:
+@asynccontextmanager
+async def running(settings_for: Callable[..., Any], **overrides: Any) -> AsyncIterator[Harness]:
+    """The real channel, polling a fresh stand-in, until the block ends."""
     async with BotAPIStandIn() as api:
-        settings = tg_settings(api)
+        settings = settings_for(api, **overrides)
         engine = build_engine(settings)
         channel = TelegramChannel(engine, settings, webhook=False, poll_timeout=1)
         await channel.start()
@@ -38,3 +40,17 @@ async def tg(tg_settings: Callable[..., Any]) -> AsyncIterator[Harness]:
         finally:
             await channel.stop()
             engine.db.dispose()
+
+
+@pytest.fixture
+async def tg(tg_settings: Callable[..., Any]) -> AsyncIterator[Harness]:
+    async with running(tg_settings) as harness:
+        yield harness
+
+
+@pytest.fixture
+async def tg_workers(tg_settings: Callable[..., Any]) -> AsyncIterator[Harness]:
+    """The channel with the engine in two worker processes (one on SQLite)."""
+    async with running(tg_settings, engine_processes=2) as harness:
+        assert harness.channel.call.processes is not None
+        yield harness

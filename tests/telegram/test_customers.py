@@ -49,7 +49,7 @@ async def test_survey_with_buttons_and_typed_answers(
 
     answers = [(a.respondent_id, a.metric, a.score, a.comment, a.locale, a.channel)
                for a in tg.answers()]
-    by_person = {}
+    by_person: dict[int | None, list[tuple[str, int, str | None, str, str]]] = {}
     for rid, metric, score, comment, locale, channel in answers:
         by_person.setdefault(rid, []).append((metric, score, comment, locale, channel))
     assert sorted(by_person.values()) == sorted([

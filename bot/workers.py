@@ -1,0 +1,114 @@
+"""Engine calls in worker processes.
+
+A channel runs in one event loop, on one core.  On PostgreSQL most of an event's cost is Python
+in SQLAlchemy and psycopg (about 3 ms, for a dozen round trips), and in threads that work fights
+the event loop for the GIL.  Worker processes, each with an engine of its own built from the same
+settings, take it to the other cores; the database keeps every process consistent, as it does for
+several web processes.  Calls name an :class:`~bot.engine.Engine` method and pass picklable
+arguments (:class:`~bot.messages.Inbound`, strings, numbers); results come back the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import multiprocessing
+import os
+import signal
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from bot.app import build_engine
+from bot.db import is_sqlite
+from bot.engine import Engine
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_AUTO_PROCESSES = 4
+START_TIMEOUT = 120.0
+
+_engine: Engine | None = None
+
+
+def engine_processes(settings: Settings) -> int:
+    """How many worker processes run the engine; 0 keeps it in the channel's process.
+
+    ``ENGINE_PROCESSES`` decides when set.  Otherwise PostgreSQL on a machine with more than one
+    core gets one per core (at most 4), and SQLite none: it writes one transaction at a time, so
+    at most one worker helps there.
+    """
+    wanted = settings.engine_processes
+    if wanted is None:
+        cores = os.cpu_count() or 1
+        wanted = 0 if is_sqlite(settings.database_url) or cores < 2 else min(
+            cores, MAX_AUTO_PROCESSES)
+    if wanted > 1 and is_sqlite(settings.database_url):
+        log.warning("ENGINE_PROCESSES=%s: SQLite writes one transaction at a time, so one "
+                    "worker process runs the engine", wanted)
+        wanted = 1
+    return wanted
+
+
+def _start_worker(settings: Settings, level: int) -> None:
+    global _engine
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _engine = build_engine(settings, migrate=False)
+
+
+def _call(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    assert _engine is not None, "worker started without an engine"
+    return getattr(_engine, name)(*args, **kwargs)
+
+
+def _ready() -> int:
+    return os.getpid()
+
+
+class EngineProcesses:
+    """A pool of ``size`` processes, each with its own engine; a pool whose worker died is
+    replaced and the call tried once more (``handle`` is idempotent: the event id is claimed in
+    the same transaction as its effects)."""
+
+    def __init__(self, settings: Settings, size: int) -> None:
+        self.settings = settings
+        self.size = size
+        self.pids: list[int] = []
+        """The workers' process ids, as of :meth:`start`."""
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            self.size, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(self.settings, logging.getLogger().getEffectiveLevel()),
+        )
+
+    async def start(self) -> None:
+        """Start every worker (each builds its engine) before the first event arrives."""
+        loop = asyncio.get_running_loop()
+        async with asyncio.timeout(START_TIMEOUT):
+            pids = await asyncio.gather(*(loop.run_in_executor(self._pool, _ready)
+                                          for _ in range(self.size)))
+        self.pids = sorted(set(pids))
+        log.info("engine: %d worker processes (%s)", self.size,
+                 ", ".join(str(p) for p in self.pids))
+
+    async def __call__(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        call = functools.partial(_call, name, args, kwargs)
+        pool = self._pool
+        try:
+            return await loop.run_in_executor(pool, call)
+        except BrokenProcessPool:
+            if pool is self._pool:  # the first caller to notice replaces it
+                log.error("engine: a worker process died; starting new ones")
+                pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._new_pool()
+            return await loop.run_in_executor(self._pool, call)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,59 @@
+"""How many worker processes run the engine, and what EngineCalls sends them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from adapters.engine_calls import EngineCalls
+from bot import workers
+from bot.app import build_engine
+from bot.settings import Settings
+
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432/x"
+
+
+def settings(url: str, processes: int | None) -> Settings:
+    return Settings(_env_file=None, database_url=url, engine_processes=processes)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(("url", "wanted", "cores", "expected"), [
+    (PG, None, 8, 4),          # one per core, at most 4
+    (PG, None, 2, 2),
+    (PG, None, 1, 0),          # one core: nothing to gain
+    (PG, 0, 8, 0),             # asked for none
+    (PG, 6, 2, 6),             # asked for: as asked
+    ("sqlite:///x.db", None, 8, 0),
+    ("sqlite:///x.db", 3, 8, 1),  # one writer at a time
+])
+def test_engine_processes(monkeypatch: pytest.MonkeyPatch, url: str, wanted: int | None,
+                          cores: int, expected: int) -> None:
+    monkeypatch.setattr(workers.os, "cpu_count", lambda: cores)
+    assert workers.engine_processes(settings(url, wanted)) == expected
+
+
+def test_environment_sets_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENGINE_PROCESSES", "3")
+    assert Settings(_env_file=None).engine_processes == 3  # type: ignore[call-arg]
+    monkeypatch.setenv("ENGINE_PROCESSES", "-1")
+    with pytest.raises(ValueError):
+        Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+async def test_only_engine_methods_go_to_workers(make_settings: Callable[..., Any]) -> None:
+    config = make_settings(engine_processes=1)
+    engine = build_engine(config)
+    calls = EngineCalls(engine, config, threads=1, inline_sqlite=True)
+    try:
+        await calls.start()
+        assert calls.processes is not None and len(calls.processes.pids) == 1
+        with pytest.raises(TypeError):
+            await calls(len, "not the engine's")
+        assert await calls(engine.state_get, "nothing here") is None
+        await calls(engine.state_set, "k", "from a worker")
+        assert engine.state_get("k") == "from a worker"  # the parent sees the worker's commit
+    finally:
+        calls.close()
+        engine.db.dispose()
