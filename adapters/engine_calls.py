@@ -8,10 +8,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from weakref import WeakValueDictionary
 
+from bot import workers
 from bot.db import is_sqlite
 from bot.engine import Engine
 from bot.settings import Settings
-from bot.workers import EngineProcesses, engine_processes
 
 T = TypeVar("T")
 
@@ -30,8 +30,7 @@ class EngineCalls:
     def __init__(self, engine: Engine, settings: Settings, *, threads: int,
                  inline_sqlite: bool) -> None:
         self.engine = engine
-        processes = engine_processes(settings)
-        self.processes = EngineProcesses(settings, processes) if processes else None
+        self.processes = workers.acquire(engine, settings)
         self.inline = inline_sqlite and is_sqlite(engine.db.url)
         self._slots = asyncio.Semaphore(threads)
 
@@ -41,7 +40,8 @@ class EngineCalls:
 
     def close(self) -> None:
         if self.processes is not None:
-            self.processes.close()
+            workers.release(self.engine)
+            self.processes = None
 
     async def __call__(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         if self.processes is not None:

@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     engine_processes: int | None = Field(
         default=None, ge=0, le=64,
         description="worker processes that run the engine; unset: one per core (at most 4) on "
-        "PostgreSQL, none on SQLite; 0: in the channel's process",
+        "PostgreSQL, one on SQLite, none on a single core; 0: in the channel's process",
     )
     host: str = "0.0.0.0"
     port: int = Field(default=8080, ge=1, le=65535)

@@ -36,16 +36,16 @@ _engine: Engine | None = None
 def engine_processes(settings: Settings) -> int:
     """How many worker processes run the engine; 0 keeps it in the channel's process.
 
-    ``ENGINE_PROCESSES`` decides when set.  Otherwise PostgreSQL on a machine with more than one
-    core gets one per core (at most 4), and SQLite none: it writes one transaction at a time, so
-    at most one worker helps there.
+    ``ENGINE_PROCESSES`` decides when set.  Otherwise, on a machine with more than one core,
+    PostgreSQL gets one per core (at most 4) and SQLite one: it writes one transaction at a
+    time, so more would only queue for its lock.  On one core there is nothing to gain.
     """
     wanted = settings.engine_processes
+    sqlite = is_sqlite(settings.database_url)
     if wanted is None:
         cores = os.cpu_count() or 1
-        wanted = 0 if is_sqlite(settings.database_url) or cores < 2 else min(
-            cores, MAX_AUTO_PROCESSES)
-    if wanted > 1 and is_sqlite(settings.database_url):
+        wanted = 0 if cores < 2 else 1 if sqlite else min(cores, MAX_AUTO_PROCESSES)
+    if wanted > 1 and sqlite:
         log.warning("ENGINE_PROCESSES=%s: SQLite writes one transaction at a time, so one "
                     "worker process runs the engine", wanted)
         wanted = 1
@@ -89,6 +89,8 @@ class EngineProcesses:
 
     async def start(self) -> None:
         """Start every worker (each builds its engine) before the first event arrives."""
+        if self.pids:
+            return  # started by another channel sharing the pool
         loop = asyncio.get_running_loop()
         async with asyncio.timeout(START_TIMEOUT):
             pids = await asyncio.gather(*(loop.run_in_executor(self._pool, _ready)
@@ -112,3 +114,30 @@ class EngineProcesses:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+_shared: dict[int, tuple[EngineProcesses, int]] = {}
+
+
+def acquire(engine: Engine, settings: Settings) -> EngineProcesses | None:
+    """The worker pool of ``engine``, shared by every channel that uses it (the Telegram
+    webhook and Slack in one web process, say); None when the engine runs in-process."""
+    size = engine_processes(settings)
+    if not size:
+        return None
+    pool, users = _shared.get(id(engine), (None, 0))
+    if pool is None:
+        pool = EngineProcesses(settings, size)
+    _shared[id(engine)] = (pool, users + 1)
+    return pool
+
+
+def release(engine: Engine) -> None:
+    """One user of ``engine``'s pool is done; the last one shuts it down."""
+    pool, users = _shared.pop(id(engine), (None, 0))
+    if pool is None:
+        return
+    if users > 1:
+        _shared[id(engine)] = (pool, users - 1)
+    else:
+        pool.close()

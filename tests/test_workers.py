@@ -25,8 +25,10 @@ def settings(url: str, processes: int | None) -> Settings:
     (PG, None, 1, 0),          # one core: nothing to gain
     (PG, 0, 8, 0),             # asked for none
     (PG, 6, 2, 6),             # asked for: as asked
-    ("sqlite:///x.db", None, 8, 0),
-    ("sqlite:///x.db", 3, 8, 1),  # one writer at a time
+    ("sqlite:///x.db", None, 8, 1),  # one writer at a time
+    ("sqlite:///x.db", None, 1, 0),
+    ("sqlite:///x.db", 3, 8, 1),
+    ("sqlite:///x.db", 0, 8, 0),
 ])
 def test_engine_processes(monkeypatch: pytest.MonkeyPatch, url: str, wanted: int | None,
                           cores: int, expected: int) -> None:
@@ -56,4 +58,28 @@ async def test_only_engine_methods_go_to_workers(make_settings: Callable[..., An
         assert engine.state_get("k") == "from a worker"  # the parent sees the worker's commit
     finally:
         calls.close()
+        engine.db.dispose()
+
+
+async def test_channels_of_one_engine_share_its_workers(
+        make_settings: Callable[..., Any]) -> None:
+    """The Telegram webhook and Slack in one web process: one pool, shut down by the last."""
+    config = make_settings(engine_processes=1)
+    engine = build_engine(config)
+    first = EngineCalls(engine, config, threads=1, inline_sqlite=True)
+    second = EngineCalls(engine, config, threads=1, inline_sqlite=False)
+    try:
+        assert first.processes is second.processes is not None
+        pool = first.processes
+        await first.start()
+        await second.start()
+        assert len(pool.pids) == 1
+        first.close()
+        assert await second(engine.state_get, "nothing") is None  # still running
+        second.close()
+        with pytest.raises(RuntimeError):  # shut down
+            await pool("state_get", "nothing")
+    finally:
+        first.close()
+        second.close()
         engine.db.dispose()

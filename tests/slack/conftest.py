@@ -31,7 +31,8 @@ def slack_settings(make_settings: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @asynccontextmanager
-async def serving(settings_for: Callable[..., Any], **overrides: Any) -> AsyncIterator[SlackHarness]:
+async def serving(settings_for: Callable[..., Any],
+                  **overrides: Any) -> AsyncIterator[SlackHarness]:
     """The app served on 127.0.0.1 with a fresh stand-in, until the block ends."""
     async with SlackAPIStandIn() as api:
         api.add_user(MANAGER, "Maria Popescu", "en-GB")
