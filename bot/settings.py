@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     manager_locale: str = "en"
     comment_max_length: int = Field(default=2000, ge=1, le=20000)
     log_level: str = "INFO"
+    web_concurrency: int | None = Field(
+        default=None, ge=1, le=32,
+        description="processes serving $PORT (Slack endpoint, Telegram webhook); unset: one per "
+        "core, at most 4 on PostgreSQL and 2 on SQLite",
+    )
     engine_processes: int | None = Field(
         default=None, ge=0, le=64,
         description="worker processes that run the engine; unset: one per core (at most 4) on "

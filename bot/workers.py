@@ -16,6 +16,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import socket
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -28,6 +29,8 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_AUTO_PROCESSES = 4
+MAX_AUTO_WEB = 4
+MAX_AUTO_WEB_SQLITE = 2
 START_TIMEOUT = 120.0
 
 _engine: Engine | None = None
@@ -50,6 +53,33 @@ def engine_processes(settings: Settings) -> int:
                     "worker process runs the engine", wanted)
         wanted = 1
     return wanted
+
+
+def web_processes(settings: Settings) -> int:
+    """How many processes serve the web port (``WEB_CONCURRENCY``): one per core, at most 4 on
+    PostgreSQL and 2 on SQLite, where each is another writer taking turns at the database's
+    lock.  Several need ``SO_REUSEPORT`` (Linux, the BSDs, macOS)."""
+    wanted = settings.web_concurrency
+    if wanted is None:
+        most = MAX_AUTO_WEB_SQLITE if is_sqlite(settings.database_url) else MAX_AUTO_WEB
+        wanted = min(os.cpu_count() or 1, most)
+    if wanted > 1 and not hasattr(socket, "SO_REUSEPORT"):
+        log.warning("WEB_CONCURRENCY=%s: this system cannot share a port; one web process",
+                    wanted)
+        wanted = 1
+    return wanted
+
+
+def for_web_process(settings: Settings, web: int) -> Settings:
+    """The settings one of ``web`` web processes runs with: the cores shared out, so the
+    processes' engine workers together come to about one per core."""
+    if web < 2 or settings.engine_processes is not None:
+        return settings
+    cores = os.cpu_count() or 1
+    if is_sqlite(settings.database_url):
+        return settings
+    return settings.model_copy(update={"engine_processes": max(1, min(
+        MAX_AUTO_PROCESSES, cores // web))})
 
 
 def _start_worker(settings: Settings, level: int) -> None:

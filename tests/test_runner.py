@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import socket
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -48,7 +53,7 @@ async def test_web_process_serves_health_and_stops(make_settings: Callable[..., 
                 try:
                     async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
                         assert resp.status == 200
-                        assert await resp.json() == {"ok": True}
+                        assert (await resp.json())["ok"] is True
                         break
                 except aiohttp.ClientConnectionError:
                     await asyncio.sleep(0.05)
@@ -57,3 +62,70 @@ async def test_web_process_serves_health_and_stops(make_settings: Callable[..., 
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=15)
+
+
+async def _health_processes(port: int, want: int, timeout: float = 30) -> set[int]:
+    """Ask /healthz on fresh connections until ``want`` different processes have answered."""
+    seen: set[int] = set()
+    connector = aiohttp.TCPConnector(force_close=True)
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5),
+                                     connector=connector) as http:
+        async with asyncio.timeout(timeout):
+            while len(seen) < want:
+                try:
+                    async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                        seen.add(int((await resp.json())["process"]))
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+    return seen
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie is not alive
+        return stat.read().split(")")[-1].split()[0] != "Z"
+
+
+async def _gone(pids: set[int], timeout: float) -> bool:
+    async with asyncio.timeout(timeout):
+        while any(_alive(p) for p in pids):
+            await asyncio.sleep(0.1)
+    return True
+
+
+@pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT") or not os.path.isdir("/proc"),
+                    reason="needs SO_REUSEPORT and /proc (Linux)")
+@pytest.mark.parametrize(("ending", "engine_processes"), [("SIGTERM", "1"),
+                                                         ("parent killed", "0")])
+async def test_web_concurrency_serves_the_port_from_several_processes(
+        database_url: str, tmp_path: Path, ending: str, engine_processes: str) -> None:
+    """``survey-bot web`` with WEB_CONCURRENCY=2 (and engine workers of their own): two
+    processes answer on one port; SIGTERM stops both, and a process whose parent was killed
+    stops by itself."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("TELEGRAM_", "SLACK_", "DATABASE_", "WEB_", "ENGINE_"))}
+    env.update(DATABASE_URL=database_url, WEB_CONCURRENCY="2", ENGINE_PROCESSES=engine_processes,
+               HOST="127.0.0.1", PORT=str(port), LOG_LEVEL="WARNING",
+               # Slack's endpoint, so every process starts a channel (and its engine workers);
+               # nothing here calls the Web API.
+               SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="secret",
+               SLACK_API_URL=f"http://127.0.0.1:{free_port()}/api/")
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "web"], cwd=tmp_path, env=env)
+    try:
+        pids = await _health_processes(port, 2)
+        assert proc.pid in pids
+        if ending == "SIGTERM":
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=30) == 0
+        else:
+            proc.kill()
+            proc.wait(timeout=10)
+        assert await _gone(pids - {proc.pid}, timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)

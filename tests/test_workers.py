@@ -83,3 +83,40 @@ async def test_channels_of_one_engine_share_its_workers(
         first.close()
         second.close()
         engine.db.dispose()
+
+
+@pytest.mark.parametrize(("url", "wanted", "cores", "expected"), [
+    (PG, None, 8, 4),              # one per core, at most 4
+    (PG, None, 2, 2),
+    (PG, None, 1, 1),
+    (PG, 3, 1, 3),                 # asked for: as asked
+    ("sqlite:///x.db", None, 8, 2),  # at most 2 writers taking turns
+    ("sqlite:///x.db", None, 1, 1),
+    ("sqlite:///x.db", 4, 8, 4),
+])
+def test_web_processes(monkeypatch: pytest.MonkeyPatch, url: str, wanted: int | None,
+                       cores: int, expected: int) -> None:
+    monkeypatch.setattr(workers.os, "cpu_count", lambda: cores)
+    config = Settings(_env_file=None, database_url=url, web_concurrency=wanted)  # type: ignore[call-arg]
+    assert workers.web_processes(config) == expected
+
+
+def test_web_processes_without_reuse_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(workers.socket, "SO_REUSEPORT", raising=False)
+    config = Settings(_env_file=None, database_url=PG, web_concurrency=4)  # type: ignore[call-arg]
+    assert workers.web_processes(config) == 1
+
+
+@pytest.mark.parametrize(("url", "engine", "web", "cores", "expected"), [
+    (PG, None, 2, 8, 4),    # 8 cores over 2 web processes: 4 engine workers each
+    (PG, None, 4, 2, 1),    # at least one each
+    (PG, None, 1, 8, None),  # one web process: the usual default
+    (PG, 3, 2, 8, 3),       # asked for: as asked
+    ("sqlite:///x.db", None, 2, 8, None),  # SQLite: one each, the usual default
+])
+def test_engine_workers_shared_out_over_web_processes(
+        monkeypatch: pytest.MonkeyPatch, url: str, engine: int | None, web: int, cores: int,
+        expected: int | None) -> None:
+    monkeypatch.setattr(workers.os, "cpu_count", lambda: cores)
+    config = settings(url, engine)
+    assert workers.for_web_process(config, web).engine_processes == expected

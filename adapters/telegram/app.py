@@ -113,8 +113,9 @@ class TelegramChannel(CountsHandled):
     """One bot: turns updates into engine events and engine answers into Bot API calls."""
 
     def __init__(self, engine: Engine, settings: Settings, *, webhook: bool,
-                 poll_timeout: int = 25) -> None:
+                 poll_timeout: int = 25, register: bool = True) -> None:
         self.engine = engine
+        self.register = register
         self.settings = settings
         self.webhook = webhook
         self.poll_timeout = poll_timeout
@@ -131,13 +132,14 @@ class TelegramChannel(CountsHandled):
     async def start(self) -> None:
         await self.call.start()
         await self.app.initialize()
-        await self._set_commands()
-        if self.webhook:
+        if self.register:
+            await self._set_commands()
+        if self.webhook and self.register:
             await self.app.bot.set_webhook(
                 self.settings.telegram_webhook_url, secret_token=self.secret,
                 allowed_updates=ALLOWED_UPDATES,
             )
-        else:
+        elif not self.webhook:
             assert self.app.updater is not None
             await self.app.updater.start_polling(
                 poll_interval=0, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES,
@@ -364,9 +366,11 @@ class TelegramChannel(CountsHandled):
             log.warning("telegram: %s", exc)
 
 
-def attach_web(web_app: web.Application, engine: Engine, settings: Settings) -> TelegramChannel:
-    """Serve the webhook on the shared web server at the path of ``TELEGRAM_WEBHOOK_URL``."""
-    channel = TelegramChannel(engine, settings, webhook=True)
+def attach_web(web_app: web.Application, engine: Engine, settings: Settings, *,
+               register: bool = True) -> TelegramChannel:
+    """Serve the webhook on the shared web server at the path of ``TELEGRAM_WEBHOOK_URL``;
+    ``register`` sets the webhook and the command menus (one web process of several does)."""
+    channel = TelegramChannel(engine, settings, webhook=True, register=register)
     web_app.router.add_post(webhook_path(settings), channel.handle_webhook)
     run_with_web_app(web_app, channel.start, channel.stop)
     return channel
