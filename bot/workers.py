@@ -17,6 +17,8 @@ import multiprocessing
 import os
 import signal
 import socket
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -32,6 +34,7 @@ MAX_AUTO_PROCESSES = 4
 MAX_AUTO_WEB = 4
 MAX_AUTO_WEB_SQLITE = 2
 START_TIMEOUT = 120.0
+PARENT_CHECK_SECONDS = 1.0
 
 _engine: Engine | None = None
 
@@ -82,10 +85,20 @@ def for_web_process(settings: Settings, web: int) -> Settings:
         MAX_AUTO_PROCESSES, cores // web))})
 
 
+def _exit_with_parent(parent: int) -> None:
+    """A worker outlives a parent that was killed (SIGKILL, the OOM killer): it would wait for
+    work forever, holding database connections."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)  # any open transaction is rolled back by the database
+
+
 def _start_worker(settings: Settings, level: int) -> None:
     global _engine
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True,
+                     name="exit-with-parent").start()
     _engine = build_engine(settings, migrate=False)
 
 

@@ -80,6 +80,24 @@ async def _health_processes(port: int, want: int, timeout: float = 30) -> set[in
     return seen
 
 
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (read from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parents[int(entry)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -98,17 +116,16 @@ async def _gone(pids: set[int], timeout: float) -> bool:
 
 @pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT") or not os.path.isdir("/proc"),
                     reason="needs SO_REUSEPORT and /proc (Linux)")
-@pytest.mark.parametrize(("ending", "engine_processes"), [("SIGTERM", "1"),
-                                                         ("parent killed", "0")])
+@pytest.mark.parametrize("ending", ["SIGTERM", "parent killed"])
 async def test_web_concurrency_serves_the_port_from_several_processes(
-        database_url: str, tmp_path: Path, ending: str, engine_processes: str) -> None:
-    """``survey-bot web`` with WEB_CONCURRENCY=2 (and engine workers of their own): two
-    processes answer on one port; SIGTERM stops both, and a process whose parent was killed
-    stops by itself."""
+        database_url: str, tmp_path: Path, ending: str) -> None:
+    """``survey-bot web`` with WEB_CONCURRENCY=2, each with an engine worker: two processes
+    answer on one port; SIGTERM stops them all, and when the first is killed the others (and
+    every engine worker) stop by themselves."""
     port = free_port()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("TELEGRAM_", "SLACK_", "DATABASE_", "WEB_", "ENGINE_"))}
-    env.update(DATABASE_URL=database_url, WEB_CONCURRENCY="2", ENGINE_PROCESSES=engine_processes,
+    env.update(DATABASE_URL=database_url, WEB_CONCURRENCY="2", ENGINE_PROCESSES="1",
                HOST="127.0.0.1", PORT=str(port), LOG_LEVEL="WARNING",
                # Slack's endpoint, so every process starts a channel (and its engine workers);
                # nothing here calls the Web API.
@@ -118,13 +135,15 @@ async def test_web_concurrency_serves_the_port_from_several_processes(
     try:
         pids = await _health_processes(port, 2)
         assert proc.pid in pids
+        below = _descendants(proc.pid)
+        assert pids - {proc.pid} <= below and len(below) >= 3  # 1 web + 2 engine workers
         if ending == "SIGTERM":
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(timeout=30) == 0
         else:
             proc.kill()
             proc.wait(timeout=10)
-        assert await _gone(pids - {proc.pid}, timeout=15)
+        assert await _gone(below, timeout=15)
     finally:
         if proc.poll() is None:
             proc.kill()
