@@ -186,12 +186,10 @@ class Engine:
             return ctx.out
 
     def set_alert_ref(self, alert_id: int, ref: str) -> None:
+        """Remember where an alert was posted (one UPDATE: it runs for every detractor)."""
         with Session(self.db.engine) as session:
-            alert = session.get(Alert, alert_id)
-            if alert is not None:
-                alert.platform_ref = ref
-                session.add(alert)
-                session.commit()
+            store.set_alert_ref(session=session, alert_id=alert_id, ref=ref)
+            session.commit()
 
     def mark_unreachable(self, channel: str, user_id: str) -> None:
         with Session(self.db.engine) as session:
@@ -319,7 +317,7 @@ class Engine:
                 "Your answer: {score}").format(score=score)))
         if bucket in question.alert_on:
             alert = store.create_alert(session=ctx.session, answer=answer)
-            text, choices = self._alert_view(ctx.session, alert, answer, ctx.person)
+            text, choices = self._alert_view(ctx.session, alert, answer, ctx.person, new=True)
             ctx.out.append(AlertPost(ctx.channel, self._id(alert), text, choices))
         follow_up = question.follow_up.get(bucket)
         run.last_answer_id = answer.id
@@ -562,9 +560,11 @@ class Engine:
     # ----------------------------------------------------------------- alerts
 
     def _alert_view(self, session: Session, alert: Alert, answer: Answer,
-                    customer: Respondent | None) -> tuple[str, tuple[Choice, ...]]:
+                    customer: Respondent | None, *, new: bool = False,
+                    ) -> tuple[str, tuple[Choice, ...]]:
+        """The alert message and its buttons; a ``new`` alert has no notes to look up."""
         tm = self.manager_translator
-        notes = store.notes(session=session, alert_id=self._id(alert))
+        notes = [] if new else store.notes(session=session, alert_id=self._id(alert))
         return alert_text(alert, answer, customer, notes, tm), alert_choices(alert, tm)
 
     def _alert_update(self, session: Session, alert: Alert) -> AlertUpdate:

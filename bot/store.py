@@ -182,6 +182,11 @@ def create_alert(*, session: Session, answer: Answer) -> Alert:
     return alert
 
 
+def set_alert_ref(*, session: Session, alert_id: int, ref: str) -> None:
+    session.exec(  # type: ignore[call-overload]
+        update(Alert).where(col(Alert.id) == alert_id).values(platform_ref=ref))
+
+
 def alert_for_answer(*, session: Session, answer_id: int) -> Alert | None:
     return session.exec(select(Alert).where(Alert.answer_id == answer_id)).first()
 
