@@ -49,7 +49,7 @@ def engine_processes(settings: Settings) -> int:
     wanted = settings.engine_processes
     sqlite = is_sqlite(settings.database_url)
     if wanted is None:
-        cores = os.cpu_count() or 1
+        cores = usable_cores()
         wanted = 0 if cores < 2 else 1 if sqlite else min(cores, MAX_AUTO_PROCESSES)
     if wanted > 1 and sqlite:
         log.warning("ENGINE_PROCESSES=%s: SQLite writes one transaction at a time, so one "
@@ -65,7 +65,7 @@ def web_processes(settings: Settings) -> int:
     wanted = settings.web_concurrency
     if wanted is None:
         most = MAX_AUTO_WEB_SQLITE if is_sqlite(settings.database_url) else MAX_AUTO_WEB
-        wanted = min(os.cpu_count() or 1, most)
+        wanted = min(usable_cores(), most)
     if wanted > 1 and not hasattr(socket, "SO_REUSEPORT"):
         log.warning("WEB_CONCURRENCY=%s: this system cannot share a port; one web process",
                     wanted)
@@ -74,15 +74,20 @@ def web_processes(settings: Settings) -> int:
 
 
 def for_web_process(settings: Settings, web: int) -> Settings:
-    """The settings one of ``web`` web processes runs with: the cores shared out, so the
-    processes' engine workers together come to about one per core."""
+    """The settings one of ``web`` web processes runs with: one engine worker each unless
+    ``ENGINE_PROCESSES`` says otherwise, so the processes come to about two per core (each
+    holds ~100 MB)."""
     if web < 2 or settings.engine_processes is not None:
         return settings
-    cores = os.cpu_count() or 1
-    if is_sqlite(settings.database_url):
-        return settings
-    return settings.model_copy(update={"engine_processes": max(1, min(
-        MAX_AUTO_PROCESSES, cores // web))})
+    return settings.model_copy(update={"engine_processes": 1})
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (a container's CPU set), else all of them."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _exit_with_parent(parent: int) -> None:

@@ -32,7 +32,7 @@ def settings(url: str, processes: int | None) -> Settings:
 ])
 def test_engine_processes(monkeypatch: pytest.MonkeyPatch, url: str, wanted: int | None,
                           cores: int, expected: int) -> None:
-    monkeypatch.setattr(workers.os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(workers, "usable_cores", lambda: cores)
     assert workers.engine_processes(settings(url, wanted)) == expected
 
 
@@ -96,7 +96,7 @@ async def test_channels_of_one_engine_share_its_workers(
 ])
 def test_web_processes(monkeypatch: pytest.MonkeyPatch, url: str, wanted: int | None,
                        cores: int, expected: int) -> None:
-    monkeypatch.setattr(workers.os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(workers, "usable_cores", lambda: cores)
     config = Settings(_env_file=None, database_url=url, web_concurrency=wanted)  # type: ignore[call-arg]
     assert workers.web_processes(config) == expected
 
@@ -107,16 +107,17 @@ def test_web_processes_without_reuse_port(monkeypatch: pytest.MonkeyPatch) -> No
     assert workers.web_processes(config) == 1
 
 
-@pytest.mark.parametrize(("url", "engine", "web", "cores", "expected"), [
-    (PG, None, 2, 8, 4),    # 8 cores over 2 web processes: 4 engine workers each
-    (PG, None, 4, 2, 1),    # at least one each
-    (PG, None, 1, 8, None),  # one web process: the usual default
-    (PG, 3, 2, 8, 3),       # asked for: as asked
-    ("sqlite:///x.db", None, 2, 8, None),  # SQLite: one each, the usual default
+@pytest.mark.parametrize(("url", "engine", "web", "expected"), [
+    (PG, None, 2, 1),       # one engine worker per web process
+    (PG, None, 1, None),    # one web process: the usual default
+    (PG, 3, 2, 3),          # asked for: as asked
+    ("sqlite:///x.db", None, 2, 1),
 ])
-def test_engine_workers_shared_out_over_web_processes(
-        monkeypatch: pytest.MonkeyPatch, url: str, engine: int | None, web: int, cores: int,
-        expected: int | None) -> None:
-    monkeypatch.setattr(workers.os, "cpu_count", lambda: cores)
+def test_engine_workers_of_several_web_processes(url: str, engine: int | None, web: int,
+                                                 expected: int | None) -> None:
     config = settings(url, engine)
     assert workers.for_web_process(config, web).engine_processes == expected
+
+
+def test_usable_cores_is_at_least_one() -> None:
+    assert workers.usable_cores() >= 1
