@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,17 @@ def test_translations_are_used() -> None:
         "Deleted: {count} answer and your profile.",
         "Deleted: {count} answers and your profile.", 2
     )
+
+
+def test_catalogs_ship_in_the_wheel() -> None:
+    """pyproject's package data takes every catalog and the template, so a non-editable
+    install (a wheel, a container image) speaks Chinese and Romanian too; bot/i18n.py looks for
+    them in ``locales/`` beside ``bot/``."""
+    config = tomllib.loads((LOCALES_DIR.parent / "pyproject.toml").read_text())
+    setuptools = config["tool"]["setuptools"]
+    assert "locales*" in setuptools["packages"]["find"]["include"]
+    patterns = setuptools["package-data"]["locales"]
+    shipped = {p for pattern in patterns for p in LOCALES_DIR.glob(pattern)}
+    catalogs = {LOCALES_DIR / lang / "LC_MESSAGES" / "messages.po" for lang in SUPPORTED}
+    assert catalogs | {LOCALES_DIR / "messages.pot"} <= shipped
+    assert LOCALES_DIR == Path(__file__).resolve().parent.parent / "locales"
