@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import aiohttp
 from sqlmodel import Session
 
 from bot.engine import Engine
@@ -112,3 +115,25 @@ def assert_language(texts: list[str], lang: str) -> None:
             assert not ENGLISH_WORDS.search(text), f"English in Romanian: {text!r}"
         else:
             assert not CJK.search(text), f"Chinese in English: {text!r}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def health_processes(port: int, want: int, timeout: float = 30) -> set[int]:
+    """Ask /healthz on fresh connections until ``want`` different processes have answered."""
+    seen: set[int] = set()
+    connector = aiohttp.TCPConnector(force_close=True)
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5),
+                                     connector=connector) as http:
+        async with asyncio.timeout(timeout):
+            while len(seen) < want:
+                try:
+                    async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                        seen.add(int((await resp.json())["process"]))
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+    return seen

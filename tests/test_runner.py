@@ -16,12 +16,7 @@ import aiohttp
 import pytest
 
 from adapters.runner import plan, run
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.helpers import free_port, health_processes
 
 
 @pytest.mark.parametrize("overrides,mode,expected", [
@@ -62,22 +57,6 @@ async def test_web_process_serves_health_and_stops(make_settings: Callable[..., 
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=15)
-
-
-async def _health_processes(port: int, want: int, timeout: float = 30) -> set[int]:
-    """Ask /healthz on fresh connections until ``want`` different processes have answered."""
-    seen: set[int] = set()
-    connector = aiohttp.TCPConnector(force_close=True)
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5),
-                                     connector=connector) as http:
-        async with asyncio.timeout(timeout):
-            while len(seen) < want:
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                        seen.add(int((await resp.json())["process"]))
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.1)
-    return seen
 
 
 def _descendants(pid: int) -> set[int]:
@@ -133,7 +112,7 @@ async def test_web_concurrency_serves_the_port_from_several_processes(
                SLACK_API_URL=f"http://127.0.0.1:{free_port()}/api/")
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "web"], cwd=tmp_path, env=env)
     try:
-        pids = await _health_processes(port, 2)
+        pids = await health_processes(port, 2)
         assert proc.pid in pids
         below = _descendants(proc.pid)
         assert pids - {proc.pid} <= below and len(below) >= 3  # 1 web + 2 engine workers
