@@ -18,17 +18,11 @@ import argparse
 import asyncio
 import logging
 import multiprocessing
-import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, cast
@@ -36,15 +30,15 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from aiohttp import ClientConnectionError, ClientSession, ClientTimeout, TCPConnector
+from aiohttp import ClientSession, ClientTimeout
 
 from bot.settings import Settings
 from bot.workers import web_processes
+from tests.helpers import free_port, health_processes, survey_bot_web
 from tests.slack.standin import BOT_TOKEN, SIGNING_SECRET, SlackAPIStandIn, SlackSender, sign
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 MANAGER = "UMANAGER1"
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def pct(values: list[float], q: float) -> float:
@@ -124,51 +118,6 @@ def standin_process(conn: Connection) -> None:
     asyncio.run(main())
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def survey_bot_web(database_url: str, api_url: str, port: int,
-                   processes: int | None) -> Iterator[subprocess.Popen[bytes]]:
-    """``survey-bot web`` as an operator starts it, configured by environment variables."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("TELEGRAM_", "SLACK_", "DATABASE_", "WEB_", "ENGINE_"))}
-    env.update(DATABASE_URL=database_url, SLACK_BOT_TOKEN=BOT_TOKEN,
-               SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=api_url,
-               SLACK_MANAGER_IDS=MANAGER, SLACK_ALERT_CHANNEL="C0ALERTS",
-               HOST="127.0.0.1", PORT=str(port), LOG_LEVEL="ERROR")
-    if processes:
-        env["WEB_CONCURRENCY"] = str(processes)
-    with tempfile.TemporaryDirectory() as cwd:  # no stray .env file
-        server = subprocess.Popen([sys.executable, "-m", "bot.cli", "web"], cwd=cwd, env=env)
-        try:
-            yield server
-        finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=10)
-
-
-async def until_served(port: int, processes: int, timeout: float = 120) -> None:
-    """Wait until ``processes`` different web processes have answered /healthz."""
-    seen: set[int] = set()
-    async with ClientSession(timeout=ClientTimeout(total=5),
-                             connector=TCPConnector(force_close=True)) as http:
-        async with asyncio.timeout(timeout):
-            while len(seen) < processes:
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                        seen.add(int((await resp.json())["process"]))
-                except ClientConnectionError:
-                    await asyncio.sleep(0.2)
-
-
 def wait_until(check: Any, what: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -239,8 +188,14 @@ def run(database_url: str, requests: int, processes: int | None) -> dict[str, fl
         port = free_port()
         web = processes or web_processes(Settings(  # type: ignore[call-arg]
             _env_file=None, database_url=database_url, web_concurrency=None))
-        with survey_bot_web(database_url, api.base_url, port, processes):
-            asyncio.run(until_served(port, web))
+        settings = {"DATABASE_URL": database_url, "SLACK_BOT_TOKEN": BOT_TOKEN,
+                    "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": api.base_url,
+                    "SLACK_MANAGER_IDS": MANAGER, "SLACK_ALERT_CHANNEL": "C0ALERTS",
+                    "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "ERROR"}
+        if processes:
+            settings["WEB_CONCURRENCY"] = str(processes)
+        with tempfile.TemporaryDirectory() as cwd, survey_bot_web(settings, Path(cwd)):
+            asyncio.run(health_processes(port, web, timeout=120))
             sender = SlackSender(f"http://127.0.0.1:{port}/slack/events",
                                  api)  # type: ignore[arg-type]
             asyncio.run(open_surveys(sender, people))  # not timed

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import re
+import signal
 import socket
-from collections.abc import Sequence
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -137,3 +143,24 @@ async def health_processes(port: int, want: int, timeout: float = 30) -> set[int
                 except aiohttp.ClientConnectionError:
                     await asyncio.sleep(0.1)
     return seen
+
+
+@contextmanager
+def survey_bot_web(settings: Mapping[str, str], cwd: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``survey-bot web`` as an operator starts it: its settings from the environment only (the
+    caller's own bot settings left out), run in ``cwd`` (no stray .env file); stopped with
+    SIGTERM at the end of the block if it still runs."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("TELEGRAM_", "SLACK_", "DATABASE_", "WEB_", "ENGINE_"))}
+    env.update(settings)
+    server = subprocess.Popen([sys.executable, "-m", "bot.cli", "web"], cwd=cwd, env=env)
+    try:
+        yield server
+    finally:
+        if server.poll() is None:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=10)

@@ -6,8 +6,6 @@ import asyncio
 import os
 import signal
 import socket
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,7 @@ import aiohttp
 import pytest
 
 from adapters.runner import plan, run
-from tests.helpers import free_port, health_processes
+from tests.helpers import free_port, health_processes, survey_bot_web
 
 
 @pytest.mark.parametrize("overrides,mode,expected", [
@@ -102,16 +100,13 @@ async def test_web_concurrency_serves_the_port_from_several_processes(
     answer on one port; SIGTERM stops them all, and when the first is killed the others (and
     every engine worker) stop by themselves."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("TELEGRAM_", "SLACK_", "DATABASE_", "WEB_", "ENGINE_"))}
-    env.update(DATABASE_URL=database_url, WEB_CONCURRENCY="2", ENGINE_PROCESSES="1",
-               HOST="127.0.0.1", PORT=str(port), LOG_LEVEL="WARNING",
-               # Slack's endpoint, so every process starts a channel (and its engine workers);
-               # nothing here calls the Web API.
-               SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="secret",
-               SLACK_API_URL=f"http://127.0.0.1:{free_port()}/api/")
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "web"], cwd=tmp_path, env=env)
-    try:
+    settings = {"DATABASE_URL": database_url, "WEB_CONCURRENCY": "2", "ENGINE_PROCESSES": "1",
+                "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "WARNING",
+                # Slack's endpoint, so every process starts a channel (and its engine
+                # workers); nothing here calls the Web API.
+                "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "secret",
+                "SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/"}
+    with survey_bot_web(settings, tmp_path) as proc:
         pids = await health_processes(port, 2)
         assert proc.pid in pids
         below = _descendants(proc.pid)
@@ -123,7 +118,3 @@ async def test_web_concurrency_serves_the_port_from_several_processes(
             proc.kill()
             proc.wait(timeout=10)
         assert await _gone(below, timeout=15)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)

@@ -5,11 +5,7 @@ answer is stored once, however many times and wherever it is delivered."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import socket
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,7 +14,7 @@ from sqlalchemy import create_engine
 from sqlmodel import Session, select
 
 from bot.models import Answer
-from tests.helpers import free_port, health_processes
+from tests.helpers import free_port, health_processes, survey_bot_web
 from tests.slack.harness import MANAGER
 from tests.slack.standin import BOT_TOKEN, SIGNING_SECRET, SlackAPIStandIn, SlackSender
 
@@ -36,25 +32,15 @@ async def deployed(database_url: str,
         for n, uid in enumerate(PEOPLE):
             api.add_user(uid, f"Person {n}", ("zh-CN", "ro-RO", "en-US")[n % 3])
         port = free_port()
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("TELEGRAM_", "SLACK_", "DATABASE_", "WEB_", "ENGINE_"))}
-        env.update(DATABASE_URL=database_url, WEB_CONCURRENCY="2", ENGINE_PROCESSES="1",
-                   HOST="127.0.0.1", PORT=str(port), LOG_LEVEL="WARNING",
-                   SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
-                   SLACK_API_URL=api.base_url, SLACK_MANAGER_IDS=MANAGER,
-                   SLACK_ALERT_CHANNEL="C0ALERTS")
-        server = subprocess.Popen([sys.executable, "-m", "bot.cli", "web"], cwd=tmp_path,
-                                  env=env)
-        try:
+        with survey_bot_web({
+            "DATABASE_URL": database_url, "WEB_CONCURRENCY": "2", "ENGINE_PROCESSES": "1",
+            "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "WARNING",
+            "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": api.base_url, "SLACK_MANAGER_IDS": MANAGER,
+            "SLACK_ALERT_CHANNEL": "C0ALERTS",
+        }, tmp_path):
             await health_processes(port, 2)
             yield api, SlackSender(f"http://127.0.0.1:{port}/slack/events", api)
-        finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=10)
 
 
 def stored(database_url: str) -> list[tuple[str, int]]:
