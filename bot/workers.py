@@ -19,6 +19,7 @@ import signal
 import socket
 import threading
 import time
+import weakref
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -164,7 +165,8 @@ class EngineProcesses:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-_shared: dict[int, tuple[EngineProcesses, int]] = {}
+_shared: weakref.WeakKeyDictionary[Engine, tuple[EngineProcesses, int]] = (
+    weakref.WeakKeyDictionary())
 
 
 def acquire(engine: Engine, settings: Settings) -> EngineProcesses | None:
@@ -173,19 +175,19 @@ def acquire(engine: Engine, settings: Settings) -> EngineProcesses | None:
     size = engine_processes(settings)
     if not size:
         return None
-    pool, users = _shared.get(id(engine), (None, 0))
+    pool, users = _shared.get(engine, (None, 0))
     if pool is None:
         pool = EngineProcesses(settings, size)
-    _shared[id(engine)] = (pool, users + 1)
+    _shared[engine] = (pool, users + 1)
     return pool
 
 
 def release(engine: Engine) -> None:
     """One user of ``engine``'s pool is done; the last one shuts it down."""
-    pool, users = _shared.pop(id(engine), (None, 0))
+    pool, users = _shared.pop(engine, (None, 0))
     if pool is None:
         return
     if users > 1:
-        _shared[id(engine)] = (pool, users - 1)
+        _shared[engine] = (pool, users - 1)
     else:
         pool.close()
