@@ -3,7 +3,10 @@ slack-sdk client that slack-bolt uses.
 
 Shapes follow https://api.slack.com/methods.  Every call is recorded (failed ones too); a
 planned 429 answers ``{"ok": false, "error": "ratelimited"}`` with ``Retry-After``.  Also here:
-a signer that signs requests to our app exactly as Slack does.
+a signer that signs requests to our app exactly as Slack does, and Socket Mode
+(https://api.slack.com/apis/socket-mode): ``apps.connections.open`` hands out a WebSocket URL
+on this server, which greets the app with ``hello`` and delivers envelopes that the app must
+acknowledge with their ``envelope_id``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from urllib.parse import urlencode
 from aiohttp import ClientSession, ClientTimeout, web
 
 BOT_TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-1-A0SURVEY-1-test"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TEAM = "T0SURVEY"
 BOT_USER = "UBOTSURVEY"
@@ -50,12 +54,17 @@ class SlackAPIStandIn:
         self._response_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.sockets: list[web.WebSocketResponse] = []
+        self.acks: dict[str, dict[str, Any]] = {}
+        """Socket Mode acknowledgements by envelope id."""
+        self._envelopes = itertools.count(1)
 
     async def __aenter__(self) -> SlackAPIStandIn:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._dispatch)
         app.router.add_post("/response/{rid}", self._response_url)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/socket-mode", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -64,6 +73,8 @@ class SlackAPIStandIn:
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
+        for ws in list(self.sockets):
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -142,7 +153,8 @@ class SlackAPIStandIn:
         params = await self._params(request)
         call = Call(method, params)
         self.calls.append(call)
-        if request.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
+        token = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
+        if request.headers.get("Authorization") != f"Bearer {token}":
             return web.json_response({"ok": False, "error": "invalid_auth"})
         pending = self._failures.get(method)
         if pending:
@@ -177,7 +189,41 @@ class SlackAPIStandIn:
     def _ts_now(self) -> str:
         return f"{int(time.time())}.{next(self._ts):06d}"
 
+    # ------------------------------------------------------------------ Socket Mode
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": len(self.sockets),
+                            "debug_info": {"host": "stand-in"},
+                            "connection_info": {"app_id": "A0SURVEY"}})
+        try:
+            async for message in ws:
+                if message.type == web.WSMsgType.TEXT:
+                    ack = json.loads(message.data)
+                    self.acks[str(ack.get("envelope_id"))] = ack
+        finally:
+            self.sockets.remove(ws)
+        return ws
+
+    async def envelope(self, kind: str, payload: dict[str, Any], *, retry: int = 0,
+                       envelope_id: str | None = None) -> str:
+        """Deliver ``payload`` over the app's socket as an ``events_api``, ``interactive`` or
+        ``slash_commands`` envelope; its id, which the app's acknowledgement must carry."""
+        if not self.sockets:
+            raise AssertionError("no Socket Mode connection")
+        envelope_id = envelope_id or f"env-{next(self._envelopes)}"
+        await self.sockets[-1].send_json({
+            "envelope_id": envelope_id, "type": kind, "payload": payload,
+            "accepts_response_payload": kind != "events_api", "retry_attempt": retry,
+            "retry_reason": "timeout" if retry else ""})
+        return envelope_id
+
     # ------------------------------------------------------------------ methods
+
+    def _m_apps_connections_open(self, _p: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket-mode"}
 
     def _m_auth_test(self, _p: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": "https://survey-test.slack.com/", "team": "Survey Test",
