@@ -229,8 +229,9 @@ class Engine:
 
     def _context(self, session: Session, inbound: Inbound) -> _Ctx:
         default = self.channel_locales.get(inbound.channel) or self.default_locale
+        now = self.clock()
         person = store.lock_respondent(session=session, channel=inbound.channel,
-                                       user_id=inbound.user_id, default_locale=default)
+                                       user_id=inbound.user_id, default_locale=default, now=now)
         if inbound.display_name:
             person.display_name = inbound.display_name[:200]
         if inbound.chat_id and (inbound.is_private or not person.chat_id):
@@ -239,7 +240,6 @@ class Engine:
             person.locale = negotiate(inbound.locale_hint, default)
         if inbound.is_private and (inbound.text or inbound.choice or inbound.command):
             person.unreachable = False  # they wrote to us, so we can write to them
-        now = self.clock()
         if not timedelta(0) <= now - person.last_seen < LAST_SEEN_RESOLUTION:
             person.last_seen = now  # not on every click: that would be a write per event
         session.add(person)

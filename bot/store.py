@@ -83,15 +83,17 @@ def find_respondent(*, session: Session, channel: str, user_id: str) -> Responde
 
 
 def lock_respondent(
-    *, session: Session, channel: str, user_id: str, default_locale: str
+    *, session: Session, channel: str, user_id: str, default_locale: str,
+    now: datetime | None = None,
 ) -> Respondent:
-    """The respondent row, created if new, locked for this transaction on PostgreSQL."""
+    """The respondent row, created if new (first and last seen ``now``), locked for this
+    transaction on PostgreSQL."""
     params = {"channel": channel, "user": user_id}
     found = session.exec(_LOCK_RESPONDENT, params=params).first()
     if found is not None:
         return found
     # New: insert, tolerating another process that inserts the same person at the same moment.
-    now = utcnow()
+    now = now or utcnow()
     session.connection().execute(_new_respondent_statement(_dialect(session)), {
         "channel": channel, "platform_user_id": user_id, "chat_id": "", "display_name": "",
         "locale": default_locale, "locale_chosen": False, "opted_out": False,

@@ -268,14 +268,17 @@ def test_last_seen_is_kept_to_the_minute(engine: Engine) -> None:
     engine.clock = lambda: now[0]
     p = Person(engine, "regular")
 
-    def last_seen() -> datetime:
+    def seen() -> tuple[datetime, datetime]:
         with Session(engine.db.engine) as s:
             row = s.exec(select(Respondent).where(Respondent.platform_user_id == "regular")).one()
-            return row.last_seen.replace(tzinfo=UTC) if row.last_seen.tzinfo is None else (
-                row.last_seen)
+            return row.first_seen, row.last_seen
+
+    def last_seen() -> datetime:
+        return seen()[1]
 
     p.command("start")
     first = last_seen()
+    assert seen() == (now[0], now[0])  # a new person is first and last seen by the engine's clock
     now[0] += timedelta(seconds=30)
     p.say("9")
     assert last_seen() == first  # within the minute: no write for it
