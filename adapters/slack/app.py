@@ -176,6 +176,7 @@ class SlackChannel(CountsHandled):
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
+        self.handled += 1
         if not task.cancelled() and task.exception() is not None:
             log.error("slack: listener failed", exc_info=task.exception())
 
@@ -221,21 +222,18 @@ class SlackChannel(CountsHandled):
     # ------------------------------------------------------------------ listeners
 
     async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
-        try:
-            if (event.get("channel_type") != "im" or event.get("bot_id")
-                    or event.get("subtype") not in (None, "file_share")):
-                return
-            user, chat = event.get("user", ""), event.get("channel", "")
-            if not user or not chat:
-                return
-            person = await self.people.get(user)
-            inbound = dm_inbound(user, chat, event.get("text") or "", display_name=person.name,
-                                 locale_hint=person.locale, event_id=body.get("event_id"))
-            async with self._lock(user):
-                out = await self._engine(self.engine.handle, inbound)
-                await self.deliver(out, Origin(user, chat))
-        finally:
-            self.handled += 1
+        if (event.get("channel_type") != "im" or event.get("bot_id")
+                or event.get("subtype") not in (None, "file_share")):
+            return
+        user, chat = event.get("user", ""), event.get("channel", "")
+        if not user or not chat:
+            return
+        person = await self.people.get(user)
+        inbound = dm_inbound(user, chat, event.get("text") or "", display_name=person.name,
+                             locale_hint=person.locale, event_id=body.get("event_id"))
+        async with self._lock(user):
+            out = await self._engine(self.engine.handle, inbound)
+            await self.deliver(out, Origin(user, chat))
 
     async def _on_home(self, event: dict[str, Any]) -> None:
         try:
@@ -254,33 +252,28 @@ class SlackChannel(CountsHandled):
                                                                 "blocks": blocks})
         except SlackApiError as exc:
             log.warning("slack: views.publish failed: %s", exc.response.get("error"))
-        finally:
-            self.handled += 1
 
     async def _on_action(self, body: dict[str, Any]) -> None:
-        try:
-            action = (body.get("actions") or [{}])[0]
-            value = str(action.get("value") or "")
-            user = body["user"]["id"]
-            channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-                "channel_id", "")
-            ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get(
-                "message_ts", "")
-            person = await self.people.get(user)
-            parsed = parse_alert_choice(value)
-            if parsed is not None and parsed[1] == "reply" and self.engine.is_manager(
-                    CHANNEL, user):
-                await self._open_reply_modal(body.get("trigger_id", ""), parsed[0])
-                return
-            inbound = Inbound(CHANNEL, user, channel if channel.startswith("D") else "",
-                              choice=value, display_name=person.name, locale_hint=person.locale,
-                              event_id=f"act:{user}:{action.get('action_ts', '')}",
-                              is_private=channel.startswith("D"))
-            async with self._lock(user):
-                out = await self._engine(self.engine.handle, inbound)
-                await self.deliver(out, Origin(user, channel, ts))
-        finally:
-            self.handled += 1
+        action = (body.get("actions") or [{}])[0]
+        value = str(action.get("value") or "")
+        user = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+            "channel_id", "")
+        ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get(
+            "message_ts", "")
+        person = await self.people.get(user)
+        parsed = parse_alert_choice(value)
+        if parsed is not None and parsed[1] == "reply" and self.engine.is_manager(
+                CHANNEL, user):
+            await self._open_reply_modal(body.get("trigger_id", ""), parsed[0])
+            return
+        inbound = Inbound(CHANNEL, user, channel if channel.startswith("D") else "",
+                          choice=value, display_name=person.name, locale_hint=person.locale,
+                          event_id=f"act:{user}:{action.get('action_ts', '')}",
+                          is_private=channel.startswith("D"))
+        async with self._lock(user):
+            out = await self._engine(self.engine.handle, inbound)
+            await self.deliver(out, Origin(user, channel, ts))
 
     async def _open_reply_modal(self, trigger_id: str, alert_id: int) -> None:
         tm = self.engine.manager_translator
@@ -303,40 +296,34 @@ class SlackChannel(CountsHandled):
             log.warning("slack: views.open failed: %s", exc.response.get("error"))
 
     async def _on_reply_submitted(self, body: dict[str, Any], view: dict[str, Any]) -> None:
+        text = self._reply_text(view)
+        if not text.strip():
+            return
+        user = body["user"]["id"]
+        person = await self.people.get(user)
         try:
-            text = self._reply_text(view)
-            if not text.strip():
-                return
-            user = body["user"]["id"]
-            person = await self.people.get(user)
-            try:
-                alert_id = int(view.get("private_metadata") or 0)
-            except ValueError:
-                return
-            out = await self._engine(
-                self.engine.reply_to_alert, channel=CHANNEL, manager_id=user, alert_id=alert_id,
-                text=text, manager_name=person.name)
-            await self.deliver(out, Origin(user, self.settings.slack_alert_channel))
-        finally:
-            self.handled += 1
+            alert_id = int(view.get("private_metadata") or 0)
+        except ValueError:
+            return
+        out = await self._engine(
+            self.engine.reply_to_alert, channel=CHANNEL, manager_id=user, alert_id=alert_id,
+            text=text, manager_name=person.name)
+        await self.deliver(out, Origin(user, self.settings.slack_alert_channel))
 
     async def _on_command(self, body: dict[str, Any], respond: Respond) -> None:
         """Acknowledged already; the answer follows through ``response_url``."""
-        try:
-            metric = self.commands[body["command"]]
-            user = body["user_id"]
-            text = " ".join((body.get("text") or "").split())
-            person = await self.people.get(user)
-            if text.split(" ")[0].lower() == "send":
-                await self._send_wave(metric, user, text, respond)
-                return
-            inbound = Inbound(CHANNEL, user, "", command=metric, text=text,
-                              display_name=person.name, locale_hint=person.locale,
-                              event_id=f"cmd:{body.get('trigger_id', '')}", is_private=False)
-            out = await self._engine(self.engine.handle, inbound)
-            await self.deliver(out, Origin(user, body.get("channel_id", ""), respond=respond))
-        finally:
-            self.handled += 1
+        metric = self.commands[body["command"]]
+        user = body["user_id"]
+        text = " ".join((body.get("text") or "").split())
+        person = await self.people.get(user)
+        if text.split(" ")[0].lower() == "send":
+            await self._send_wave(metric, user, text, respond)
+            return
+        inbound = Inbound(CHANNEL, user, "", command=metric, text=text,
+                          display_name=person.name, locale_hint=person.locale,
+                          event_id=f"cmd:{body.get('trigger_id', '')}", is_private=False)
+        out = await self._engine(self.engine.handle, inbound)
+        await self.deliver(out, Origin(user, body.get("channel_id", ""), respond=respond))
 
     # ------------------------------------------------------------------ waves
 
@@ -479,7 +466,7 @@ class SlackChannel(CountsHandled):
         response = await self.client.chat_postMessage(
             channel=channel, text=text, blocks=message_blocks(escape(text), choices))
         await self._engine(self.engine.set_alert_ref, alert_id,
-                                f"{response['channel']}:{response['ts']}")
+                           f"{response['channel']}:{response['ts']}")
 
     async def update_alert(self, item: AlertUpdate) -> None:
         channel, _, ts = item.ref.partition(":")

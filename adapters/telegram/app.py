@@ -233,8 +233,7 @@ class TelegramChannel(CountsHandled):
             return
         if change.new_chat_member.status in (ChatMember.BANNED, ChatMember.LEFT):
             log.info("telegram: user %s blocked the bot", change.from_user.id)
-            await self.call(self.engine.mark_unreachable, CHANNEL,
-                                    str(change.from_user.id))
+            await self.call(self.engine.mark_unreachable, CHANNEL, str(change.from_user.id))
 
     async def _on_migrated(self, old: str, new: str) -> None:
         log.info("telegram: chat %s became supergroup %s", old, new)
@@ -278,8 +277,7 @@ class TelegramChannel(CountsHandled):
             except Forbidden as exc:
                 if inbound.is_private:
                     log.info("telegram: %s cannot be reached: %s", inbound.user_id, exc)
-                    await self.call(self.engine.mark_unreachable, CHANNEL,
-                                            inbound.user_id)
+                    await self.call(self.engine.mark_unreachable, CHANNEL, inbound.user_id)
                     return
                 log.warning("telegram: cannot write to chat %s: %s", inbound.chat_id, exc)
             except TelegramError as exc:
@@ -329,7 +327,7 @@ class TelegramChannel(CountsHandled):
         if self._alert_chat is None:
             configured = self.settings.telegram_alert_chat_id
             moved = await self.call(self.engine.state_get,
-                                            MIGRATED_KEY.format(chat=configured))
+                                    MIGRATED_KEY.format(chat=configured))
             self._alert_chat = moved or configured
         return self._alert_chat
 
@@ -345,7 +343,7 @@ class TelegramChannel(CountsHandled):
             await self._on_migrated(chat, str(exc.new_chat_id))
             message = await self.send(str(exc.new_chat_id), text, choices, 3)
         await self.call(self.engine.set_alert_ref, alert_id,
-                                f"{message.chat.id}:{message.message_id}")
+                        f"{message.chat.id}:{message.message_id}")
 
     async def update_alert(self, item: AlertUpdate) -> None:
         chat, _, message_id = item.ref.rpartition(":")
