@@ -61,14 +61,15 @@ def build_web_app(engine: Engine, settings: Settings, parts: dict[str, bool], *,
 
 
 async def run(settings: Settings, mode: str, stop: asyncio.Event | None = None, *,
-              reuse_port: bool = False, primary: bool = True) -> None:
-    """Run ``mode``'s parts until ``stop`` (or SIGINT / SIGTERM).  A secondary web process
+              reuse_port: bool = False, primary: bool = True, migrate: bool = True) -> None:
+    """Run ``mode``'s parts until ``stop`` (or SIGINT / SIGTERM), migrating the database first
+    unless ``migrate`` is off (it was done already).  A secondary web process
     (``primary=False``) serves the web port only, and stops when its parent is gone."""
     parts = plan(settings, mode)
     if not any(parts.values()):
         raise SystemExit(f"survey-bot {mode}: nothing to run with these settings "
                          "(set TELEGRAM_BOT_TOKEN and/or SLACK_BOT_TOKEN)")
-    engine = build_engine(settings, migrate=primary)
+    engine = build_engine(settings, migrate=migrate)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -132,7 +133,7 @@ async def _until_orphaned(stop: asyncio.Event) -> None:
 
 def _secondary_web(settings: Settings, level: int) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(run(settings, "web", reuse_port=True, primary=False))
+    asyncio.run(run(settings, "web", reuse_port=True, primary=False, migrate=False))
 
 
 def serve(settings: Settings, *, mode: str) -> int:
@@ -157,7 +158,7 @@ def serve(settings: Settings, *, mode: str) -> int:
         process.start()
     log.info("web: %d processes on port %s", count, settings.port)
     try:
-        asyncio.run(run(settings, mode, reuse_port=True))
+        asyncio.run(run(settings, mode, reuse_port=True, migrate=False))
     finally:
         for process in others:
             process.terminate()

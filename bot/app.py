@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.db import Database, current_revision, head_revision, is_sqlite, open_database, upgrade
+from bot.db import Database, current_revision, head_revision, open_database, upgrade
 from bot.engine import Engine
 from bot.settings import Settings
 from bot.surveys import load_surveys
@@ -17,13 +17,13 @@ class SchemaOutOfDate(RuntimeError):
 
 
 def prepare_database(settings: Settings, *, migrate: bool = True) -> Database:
-    """Open the database; bring it to the newest schema (always for SQLite, when asked for
-    PostgreSQL, whose deployments migrate in the Procfile's ``release:`` step)."""
+    """Open the database, brought to the newest schema with ``migrate``; without it (worker
+    and secondary web processes, started after their parent migrated) only checked."""
     url = settings.database_url
-    if migrate or is_sqlite(url):
+    if migrate:
         upgrade(url)
     db = open_database(url)
-    if not is_sqlite(url):
+    if not migrate:
         current, head = current_revision(db.engine), head_revision()
         if current != head:
             db.dispose()

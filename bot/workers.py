@@ -76,8 +76,8 @@ def web_processes(settings: Settings) -> int:
 
 def for_web_process(settings: Settings, web: int) -> Settings:
     """The settings one of ``web`` web processes runs with: one engine worker each unless
-    ``ENGINE_PROCESSES`` says otherwise, so the processes come to about two per core (each
-    holds ~100 MB)."""
+    ``ENGINE_PROCESSES`` says otherwise, so the processes come to about two per core (a web
+    process holds ~90 MB, a worker ~70 MB)."""
     if web < 2 or settings.engine_processes is not None:
         return settings
     return settings.model_copy(update={"engine_processes": 1})

@@ -9,7 +9,7 @@ import pytest
 
 from adapters.engine_calls import EngineCalls
 from bot import workers
-from bot.app import build_engine
+from bot.app import SchemaOutOfDate, build_engine, prepare_database
 from bot.settings import Settings
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/x"
@@ -121,3 +121,14 @@ def test_engine_workers_of_several_web_processes(url: str, engine: int | None, w
 
 def test_usable_cores_is_at_least_one() -> None:
     assert workers.usable_cores() >= 1
+
+
+def test_a_process_that_does_not_migrate_checks_the_schema(
+        make_settings: Callable[..., Any]) -> None:
+    """Worker and secondary web processes open the database without migrating it; a schema
+    their parent did not bring up to date stops them with a message that says what to run."""
+    config = make_settings()
+    with pytest.raises(SchemaOutOfDate, match="survey-bot db upgrade"):
+        prepare_database(config, migrate=False)
+    prepare_database(config).dispose()  # migrates
+    prepare_database(config, migrate=False).dispose()  # up to date: opens
