@@ -10,7 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -121,6 +121,13 @@ def assert_language(texts: list[str], lang: str) -> None:
             assert not ENGLISH_WORDS.search(text), f"English in Romanian: {text!r}"
         else:
             assert not CJK.search(text), f"Chinese in English: {text!r}"
+
+
+async def wait_for(predicate: Callable[[], bool], timeout: float = 10) -> None:
+    """Wait until ``predicate()`` holds, polling every 5 ms; TimeoutError after ``timeout``."""
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.005)
 
 
 def free_port() -> int:

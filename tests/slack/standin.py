@@ -17,12 +17,13 @@ import hmac
 import itertools
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import ClientSession, ClientTimeout, web
+
+from tests.helpers import wait_for
 
 BOT_TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-1-A0SURVEY-1-test"
@@ -126,12 +127,7 @@ class SlackAPIStandIn:
                                         if b.get("type") == "actions")["elements"]
         raise AssertionError(f"no buttons in {channel}")
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10) -> None:
-        import asyncio
-
-        async with asyncio.timeout(timeout):
-            while not predicate():
-                await asyncio.sleep(0.005)
+    wait_for = staticmethod(wait_for)
 
     # ------------------------------------------------------------------ HTTP
 

@@ -18,6 +18,8 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
 
+from tests.helpers import wait_for
+
 TOKEN = "123456:TEST-token_for-the-stand-in"
 BOT_ID = 123456
 BOT_USERNAME = "survey_test_bot"
@@ -194,10 +196,7 @@ class BotAPIStandIn:
                 return message
         raise AssertionError(f"no such message in chat {chat_id}")
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10) -> None:
-        async with asyncio.timeout(timeout):
-            while not predicate():
-                await asyncio.sleep(0.005)
+    wait_for = staticmethod(wait_for)
 
     # ------------------------------------------------------------------ HTTP
 
