@@ -201,11 +201,6 @@ class Engine:
                                         status="stopped")
                 session.commit()
 
-    def is_reachable(self, channel: str, user_id: str) -> bool:
-        with Session(self.db.read_engine) as session:
-            person = store.find_respondent(session=session, channel=channel, user_id=user_id)
-            return person is None or not person.unreachable
-
     def chosen_locale(self, channel: str, user_id: str) -> str | None:
         with Session(self.db.read_engine) as session:
             person = store.find_respondent(session=session, channel=channel, user_id=user_id)

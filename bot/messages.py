@@ -8,17 +8,9 @@ about a platform SDK.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 Channel = str
 """A channel name: ``"console"``, ``"telegram"`` or ``"slack"``."""
-
-Command = Literal[
-    "start", "language", "stop", "help", "delete_my_data", "nps", "csat", "ces", "cancel"
-]
-COMMANDS: tuple[str, ...] = (
-    "start", "language", "stop", "help", "delete_my_data", "nps", "csat", "ces", "cancel"
-)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import N_, SUPPORTED, Translator, translator
+from bot.i18n import N_, Translator
 
 CUSTOMER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Take the survey")),
@@ -23,7 +23,3 @@ def commands_for(t: Translator, *, manager: bool) -> list[tuple[str, str]]:
     entries = CUSTOMER_COMMANDS + (MANAGER_COMMANDS if manager else ())
     return [(name, t.gettext(text)) for name, text in entries]
 
-
-def menus() -> dict[str, list[tuple[str, str]]]:
-    """Customer menus by language code."""
-    return {lang: commands_for(translator(lang), manager=False) for lang in SUPPORTED}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Message, MessageEntity, Update
 
-from bot.messages import COMMANDS, Inbound
+from bot.messages import Inbound
 
 CHANNEL = "telegram"
 
@@ -65,6 +65,3 @@ def to_inbound(update: Update, bot_username: str) -> Inbound | None:
     return Inbound(CHANNEL, str(user.id), str(chat.id), text=message.text or message.caption or "",
                    **common)  # type: ignore[arg-type]
 
-
-def is_known_command(name: str) -> bool:
-    return name in COMMANDS
