@@ -31,6 +31,8 @@ SUPPORTED: tuple[str, ...] = ("en", "ro", "zh")
 DOMAIN = "messages"
 # The Babel locale used for formatting numbers and dates in each catalog language.
 _BABEL_LOCALE = {"en": "en", "ro": "ro", "zh": "zh_Hans_CN"}
+# The CLDR language each catalog stands for (our Chinese catalog is Simplified Chinese).
+_CLDR_LANGUAGE = {"en": "en", "ro": "ro", "zh": "zh_Hans"}
 _LANGUAGE_NAMES = {"en": "English", "ro": "Română", "zh": "简体中文"}
 _lock = threading.Lock()
 
@@ -58,7 +60,8 @@ def negotiate(tag: str | None, default: str = "en") -> str:
 
 
 def language_name(code: str) -> str:
-    """The language's own name, for the language menu."""
+    """The language's own name (an endonym), for the language menu and buttons only; sentences
+    use :meth:`Translator.language`."""
     return _LANGUAGE_NAMES[code]
 
 
@@ -144,6 +147,12 @@ class Translator:
 
     def datetime(self, value: datetime) -> str:
         return format_datetime(value, format="short", locale=self.babel_locale)
+
+    def language(self, code: str) -> str:
+        """A language's name in this reader's language, as it stands mid-sentence (CLDR:
+        ro "română", en "Romanian", zh "罗马尼亚语"); an unknown code is shown as it is."""
+        names = Locale.parse(self.babel_locale).languages
+        return names.get(_CLDR_LANGUAGE.get(code, code)) or names.get(code) or code
 
 
 @cache

@@ -43,6 +43,13 @@ def command_name(channel: str, name: str) -> str:
     return "/" + name
 
 
+def channel_label(channel: str, t: Translator) -> str:
+    """A channel as people name it: the platform's own name, or "console"."""
+    if channel == "console":
+        return t.gettext("console")
+    return {"telegram": "Telegram", "slack": "Slack"}.get(channel, channel.capitalize())
+
+
 def metric_label(metric: str, t: Translator) -> str:
     return {
         "nps": t.gettext("NPS"),
