@@ -46,4 +46,5 @@ def build_engine(settings: Settings, *, migrate: bool = True) -> Engine:
         channel_locales={"slack": settings.slack_default_locale} if settings.slack_default_locale
         else {},
         comment_max_length=settings.comment_max_length,
+        resurvey_erased=settings.resurvey_erased,
     )

@@ -27,7 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument("--lang", choices=["en", "ro", "zh"], default=None)
     chat.add_argument("--as-manager", action="store_true",
-                      help="act as a manager (summaries, alerts)")
+                      help="act as a manager (summaries, alerts); no survey is started")
+    chat.add_argument("--demo", action="store_true",
+                      help="a customer and the managers' chat in one terminal (/switch sides)")
     summary = sub.add_parser("summary", help="print a summary")
     summary.add_argument("--metric", choices=["nps", "csat", "ces"], default="nps")
     summary.add_argument("--period", default="30d",
@@ -43,6 +45,14 @@ def _parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_cmd", required=True)
     db_sub.add_parser("upgrade", help="migrate the schema to the newest version")
     db_sub.add_parser("current", help="print the schema version")
+    demo = sub.add_parser("demo", help="demo data")
+    demo_sub = demo.add_subparsers(dest="demo_cmd", required=True)
+    seed = demo_sub.add_parser("seed", help="fill the database with realistic answers over the "
+                               "last 120 days")
+    seed.add_argument("--answers", type=int, default=1000, help="how many answers (default 1000)")
+    seed.add_argument("--seed", type=int, default=7, help="random seed (the same data each time)")
+    seed.add_argument("--force", action="store_true",
+                      help="add demo answers even where real answers are stored")
     i18n = sub.add_parser("i18n", help="translation catalogs")
     i18n_sub = i18n.add_subparsers(dest="i18n_cmd", required=True)
     i18n_sub.add_parser("compile", help="compile the .po catalogs into .mo files")
@@ -79,6 +89,32 @@ def _summary(settings: Settings, args: argparse.Namespace) -> int:
         for bucket, row in data["buckets"].items():
             writer.writerow([data["metric"], data["period"], data["n"], data["score"], bucket,
                              row["count"], row["share"]])
+    return 0
+
+
+def _demo_seed(settings: Settings, args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from bot.app import prepare_database
+    from bot.demo import DemoRefused, seed
+    from bot.models import utcnow
+
+    if args.answers < 1:
+        print("--answers: must be at least 1", file=sys.stderr)
+        return 2
+    db = prepare_database(settings)
+    try:
+        with Progress(transient=True) as bar:
+            task = bar.add_task("demo answers", total=args.answers)
+            done = seed(db, answers=args.answers, now=utcnow(), seed=args.seed, force=args.force,
+                        progress=lambda n: bar.update(task, completed=n))
+    except DemoRefused as exc:
+        print(f"survey-bot demo seed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    print(f"seeded {done.answers} answers from {done.respondents} people "
+          f"({done.alerts} alerts) over the last 120 days")
     return 0
 
 
@@ -146,6 +182,8 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     if args.cmd == "summary":
         return _summary(settings, args)
+    if args.cmd == "demo":
+        return _demo_seed(settings, args)
     if args.cmd == "export":
         return _export(settings, args)
     if args.cmd == "chat" or (args.cmd == "run" and not (
@@ -154,10 +192,11 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         from bot.app import build_engine
 
         as_manager = bool(getattr(args, "as_manager", False))
-        if as_manager:
+        demo = bool(getattr(args, "demo", False))
+        if as_manager or demo:
             settings = settings.model_copy(update={"console_manager": True})
         engine = build_engine(settings)
-        run_console(engine, lang=getattr(args, "lang", None), as_manager=as_manager)
+        run_console(engine, lang=getattr(args, "lang", None), as_manager=as_manager, demo=demo)
         return 0
     from adapters.runner import serve
 

@@ -116,24 +116,15 @@ class AlertUpdate:
     choices: tuple[Choice, ...] = field(default=())
 
 
-Outbound = Reply | EditPressed | Notice | SendTo | AlertPost | AlertUpdate
+@dataclass(frozen=True, slots=True)
+class ReplyFile:
+    """Send a file to the chat the inbound came from (Telegram ``sendDocument``, a Slack file
+    upload, a file written by the console), with ``caption`` beside it."""
+
+    filename: str
+    content: bytes
+    caption: str = ""
+    mime: str = "application/json"
 
 
-ALERT_ACTIONS = ("claim", "reply", "resolve")
-
-
-def alert_choice(alert_id: int, action: str) -> str:
-    """The button value of an alert action (``al:<id>:<action>``)."""
-    return f"al:{alert_id}:{action}"
-
-
-def parse_alert_choice(value: str) -> tuple[int, str] | None:
-    """``(alert_id, action)`` for an alert button value, or None for anything else."""
-    parts = value.split(":")
-    if len(parts) != 3 or parts[0] != "al" or parts[2] not in ALERT_ACTIONS:
-        return None
-    try:
-        alert_id = int(parts[1])
-    except ValueError:
-        return None
-    return (alert_id, parts[2]) if alert_id > 0 else None
+Outbound = Reply | EditPressed | Notice | SendTo | AlertPost | AlertUpdate | ReplyFile

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -11,6 +12,31 @@ from sqlmodel import Field, SQLModel
 def utcnow() -> datetime:
     """Now, as the aware UTC datetime the tables store."""
     return datetime.now(UTC)
+
+
+class RunStatus(StrEnum):
+    """``survey_runs.status``."""
+
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    STOPPED = "stopped"  # the person opted out, or cannot be reached
+    REPLACED = "replaced"  # another survey started before this one ended
+
+
+class AlertStatus(StrEnum):
+    """``alerts.status``."""
+
+    OPEN = "open"
+    CLAIMED = "claimed"
+    RESOLVED = "resolved"
+
+
+class NoteKind(StrEnum):
+    """``alert_notes.kind``."""
+
+    REPLY = "reply"
+    CLAIM = "claim"
+    RESOLVE = "resolve"
 
 
 class Respondent(SQLModel, table=True):
@@ -44,7 +70,7 @@ class SurveyRun(SQLModel, table=True):
     survey: str = Field(max_length=64)
     campaign: str | None = Field(default=None, max_length=64)
     step: int = 0
-    status: str = Field(default="active", max_length=16)  # active, completed, stopped, replaced
+    status: str = Field(default=RunStatus.ACTIVE, max_length=16)
     last_answer_id: int | None = None
     started_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -79,6 +105,8 @@ class Answer(SQLModel, table=True):
     event_id: str | None = Field(default=None, max_length=128)
     created_at: datetime = Field(default_factory=utcnow)
     commented_at: datetime | None = None
+    is_test: bool = False
+    """A manager's own answer (trying the survey): stored and exported, left out of figures."""
 
 
 class Alert(SQLModel, table=True):
@@ -89,7 +117,7 @@ class Alert(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     answer_id: int = Field(foreign_key="answers.id", ondelete="CASCADE", unique=True)
     channel: str = Field(max_length=16)
-    status: str = Field(default="open", max_length=16, index=True)  # open, claimed, resolved
+    status: str = Field(default=AlertStatus.OPEN, max_length=16, index=True)
     assignee: str | None = Field(default=None, max_length=200)
     resolved_by: str | None = Field(default=None, max_length=200)
     platform_ref: str = Field(default="", max_length=128)
@@ -106,7 +134,7 @@ class AlertNote(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     alert_id: int = Field(foreign_key="alerts.id", ondelete="CASCADE", index=True)
     author: str = Field(max_length=200)
-    kind: str = Field(max_length=16)  # reply, claim, resolve
+    kind: str = Field(max_length=16)  # NoteKind
     text: str = ""
     delivered: bool = True
     created_at: datetime = Field(default_factory=utcnow)
@@ -146,3 +174,14 @@ class AnswerCount(SQLModel, table=True):
     survey: str = Field(primary_key=True, max_length=64)
     campaign: str = Field(primary_key=True, max_length=64, default="")
     count: int = 0
+
+
+class Erasure(SQLModel, table=True):
+    """A person who had their data deleted: a keyed hash of their channel and id, no more, so
+    surveys sent by managers (and, later, campaigns and imports) skip them until they start a
+    survey themselves again."""
+
+    __tablename__ = "erasures"
+
+    subject: str = Field(primary_key=True, max_length=64)
+    erased_at: datetime = Field(default_factory=utcnow)

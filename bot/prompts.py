@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from bot import buttons
+from bot.buttons import AlertAction
 from bot.i18n import Translator, language_name
-from bot.messages import Choice, alert_choice
-from bot.models import Alert, AlertNote, Answer, Respondent
+from bot.messages import Choice
+from bot.models import Alert, AlertNote, AlertStatus, Answer, NoteKind, Respondent
+from bot.style import ChannelStyle
 from bot.surveys import Question
 
 
@@ -16,31 +19,26 @@ def scale_hint(question: Question, t: Translator) -> str:
     return t.gettext("1 = strongly disagree, 7 = strongly agree.")
 
 
-def question_text(question: Question, t: Translator) -> str:
+def question_text(question: Question, t: Translator, style: ChannelStyle) -> str:
     low, high = question.scale
-    return "\n".join(
-        (
-            question.text.render(t),
-            scale_hint(question, t),
-            t.gettext("Tap a number or type one from {low} to {high}.").format(low=low, high=high),
-        )
-    )
+    how = (t.gettext("Press a number or type one from {low} to {high}.") if style.buttons
+           else t.gettext("Type a number from {low} to {high}."))
+    return "\n".join((question.text.render(t), scale_hint(question, t),
+                      how.format(low=low, high=high)))
 
 
 def score_choices(question: Question, run_id: int, step: int) -> tuple[Choice, ...]:
     low, high = question.scale
-    return tuple(Choice(str(n), f"a:{run_id}:{step}:{n}") for n in range(low, high + 1))
+    return tuple(Choice(str(n), buttons.encode(buttons.Score(run_id, step, n)))
+                 for n in range(low, high + 1))
+
+
+def skip_choice(run_id: int, step: int, t: Translator) -> Choice:
+    return Choice(t.gettext("Skip"), buttons.encode(buttons.Skip(run_id, step)))
 
 
 def columns_for(question: Question) -> int:
     return {"nps": 6, "csat": 5, "ces": 4}[question.metric]
-
-
-def command_name(channel: str, name: str) -> str:
-    """How a person types a command on this channel (Slack DMs take bare words)."""
-    if channel == "slack":
-        return "delete my data" if name == "delete_my_data" else name
-    return "/" + name
 
 
 def channel_label(channel: str, t: Translator) -> str:
@@ -59,9 +57,9 @@ def metric_label(metric: str, t: Translator) -> str:
 
 
 def status_line(alert: Alert, t: Translator) -> str:
-    if alert.status == "resolved":
+    if alert.status == AlertStatus.RESOLVED:
         return t.gettext("Status: resolved by {name}").format(name=alert.resolved_by or "?")
-    if alert.status == "claimed":
+    if alert.status == AlertStatus.CLAIMED:
         return t.gettext("Status: claimed by {name}").format(name=alert.assignee or "?")
     return t.gettext("Status: open")
 
@@ -87,7 +85,7 @@ def alert_text(
         lines.append(t.gettext("Comment: “{comment}”").format(comment=answer.comment))
     else:
         lines.append(t.gettext("No comment yet."))
-    replies = [n for n in notes if n.kind == "reply"]
+    replies = [n for n in notes if n.kind == NoteKind.REPLY]
     for note in replies[-3:]:
         key = (
             t.gettext("Reply by {name}: {text}")
@@ -101,11 +99,17 @@ def alert_text(
 
 def alert_choices(alert: Alert, t: Translator) -> tuple[Choice, ...]:
     assert alert.id is not None
-    if alert.status == "resolved":
+    if alert.status == AlertStatus.RESOLVED:
         return ()
-    buttons = []
-    if alert.status == "open":
-        buttons.append(Choice(t.gettext("Claim"), alert_choice(alert.id, "claim")))
-    buttons.append(Choice(t.gettext("Reply"), alert_choice(alert.id, "reply")))
-    buttons.append(Choice(t.gettext("Resolved"), alert_choice(alert.id, "resolve")))
-    return tuple(buttons)
+    actions = [(t.gettext("Reply"), AlertAction.REPLY), (t.gettext("Resolved"),
+                                                        AlertAction.RESOLVE)]
+    if alert.status == AlertStatus.OPEN:
+        actions.insert(0, (t.gettext("Claim"), AlertAction.CLAIM))
+    return tuple(Choice(label, buttons.encode(buttons.Alert(alert.id, action)))
+                 for label, action in actions)
+
+
+def redacted_alert_text(alert_id: int, t: Translator) -> str:
+    """What an alert about a person who deleted their data says from then on."""
+    return t.gettext("⚠️ Alert #{id}: the customer's data was deleted at their request.").format(
+        id=alert_id)

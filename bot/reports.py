@@ -56,7 +56,8 @@ class Report:
 
 
 def _where(metric: str, period: Period) -> list[Any]:
-    clauses: list[Any] = [col(Answer.metric) == metric, col(Answer.created_at) < period.end]
+    clauses: list[Any] = [col(Answer.metric) == metric, col(Answer.created_at) < period.end,
+                          col(Answer.is_test).is_(False)]  # managers' own tries are not figures
     if period.start is not None:
         clauses.append(col(Answer.created_at) >= period.start)
     return clauses

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     default_locale: str = "en"
     manager_locale: str = "en"
     comment_max_length: int = Field(default=2000, ge=1, le=20000)
+    resurvey_erased: bool = Field(
+        default=False, description="survey people again who deleted their data, when a manager "
+        "sends a survey; by default only their own /start brings them back")
     log_level: str = "INFO"
     web_concurrency: int | None = Field(
         default=None, ge=1, le=32,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, text, update
+from sqlalchemy import bindparam, delete, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -33,6 +34,11 @@ def _dialect(session: Session) -> str:
 
 def _insert_for(dialect: str):  # type: ignore[no-untyped-def]
     return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+def insert_for(session: Session):  # type: ignore[no-untyped-def]
+    """The dialect's ``insert`` (with ``on_conflict_do_nothing``) for this session."""
+    return _insert_for(_dialect(session))
 
 
 @cache
@@ -133,10 +139,12 @@ def start_run(
 
 
 def add_answer(*, session: Session, answer: Answer) -> Answer:
-    """Store an answer and count it in ``answer_counts``, in the caller's transaction."""
+    """Store an answer and count it in ``answer_counts`` (a manager's test answer is not
+    counted), in the caller's transaction."""
     session.add(answer)
     session.flush()
-    _count(session, answer, +1)
+    if not answer.is_test:
+        _count(session, answer, +1)
     return answer
 
 
@@ -213,21 +221,43 @@ def notes(*, session: Session, alert_id: int) -> list[AlertNote]:
     )
 
 
-def delete_respondent(*, session: Session, respondent_id: int) -> int:
-    """Delete a respondent with their runs, answers, alerts and notes; the number of answers."""
-    answers = session.exec(
-        select(func.count()).select_from(Answer).where(Answer.respondent_id == respondent_id)
-    ).one()
-    for answer in list(session.exec(select(Answer).where(Answer.respondent_id == respondent_id))):
-        _count(session, answer, -1)
+@dataclass(frozen=True)
+class PostedAlert:
+    """Where an alert about a deleted person was posted, so it can be redacted there."""
+
+    alert_id: int
+    channel: str
+    ref: str
+
+
+@dataclass(frozen=True)
+class Deletion:
+    answers: int
+    posted_alerts: tuple[PostedAlert, ...]
+
+
+def delete_respondent(*, session: Session, respondent_id: int) -> Deletion:
+    """Delete a respondent with everything stored about them: runs, answers (uncounted from the
+    rollup), alerts and their notes; managers' pending replies to those alerts are dropped.
+    Returns the number of answers and the alerts that had been posted somewhere."""
+    answers = list(session.exec(select(Answer).where(Answer.respondent_id == respondent_id)))
+    for answer in answers:
+        if not answer.is_test:
+            _count(session, answer, -1)
     answer_ids = select(Answer.id).where(Answer.respondent_id == respondent_id)
-    alert_ids = select(Alert.id).where(col(Alert.answer_id).in_(answer_ids))
-    session.exec(delete(AlertNote).where(col(AlertNote.alert_id).in_(alert_ids)))  # type: ignore[call-overload]
-    session.exec(delete(Alert).where(col(Alert.answer_id).in_(answer_ids)))  # type: ignore[call-overload]
+    alerts = list(session.exec(select(Alert).where(col(Alert.answer_id).in_(answer_ids))))
+    alert_ids = [a.id for a in alerts]
+    if alert_ids:
+        session.exec(update(Respondent).where(  # type: ignore[call-overload]
+            col(Respondent.pending_alert_id).in_(alert_ids)).values(pending_alert_id=None))
+        session.exec(delete(AlertNote).where(col(AlertNote.alert_id).in_(alert_ids)))  # type: ignore[call-overload]
+        session.exec(delete(Alert).where(col(Alert.id).in_(alert_ids)))  # type: ignore[call-overload]
     session.exec(delete(Answer).where(col(Answer.respondent_id) == respondent_id))  # type: ignore[call-overload]
     session.exec(delete(SurveyRun).where(col(SurveyRun.respondent_id) == respondent_id))  # type: ignore[call-overload]
     session.exec(delete(Respondent).where(col(Respondent.id) == respondent_id))  # type: ignore[call-overload]
-    return int(answers)
+    posted = tuple(PostedAlert(a.id, a.channel, a.platform_ref) for a in alerts
+                   if a.id is not None and a.platform_ref)
+    return Deletion(len(answers), posted)
 
 
 def kv_get(*, session: Session, key: str) -> str | None:

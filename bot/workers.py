@@ -28,6 +28,7 @@ from bot.app import build_engine
 from bot.db import is_sqlite
 from bot.engine import Engine
 from bot.settings import Settings
+from bot.style import ChannelStyle
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +109,11 @@ def _start_worker(settings: Settings, level: int) -> None:
     _engine = build_engine(settings, migrate=False)
 
 
-def _call(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+def _call(name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+          styles: dict[str, ChannelStyle]) -> Any:
     assert _engine is not None, "worker started without an engine"
+    if _engine.styles != styles:  # the channels' styles, as registered in the parent
+        _engine.styles.update(styles)
     return getattr(_engine, name)(*args, **kwargs)
 
 
@@ -122,9 +126,12 @@ class EngineProcesses:
     replaced and the call tried once more (``handle`` is idempotent: the event id is claimed in
     the same transaction as its effects)."""
 
-    def __init__(self, settings: Settings, size: int) -> None:
+    def __init__(self, settings: Settings, size: int,
+                 styles: dict[str, ChannelStyle] | None = None) -> None:
         self.settings = settings
         self.size = size
+        self.styles = styles if styles is not None else {}
+        """The parent engine's channel styles (shared, not copied), sent along with each call."""
         self.pids: list[int] = []
         """The workers' process ids, as of :meth:`start`."""
         self._pool = self._new_pool()
@@ -150,7 +157,7 @@ class EngineProcesses:
 
     async def __call__(self, name: str, *args: Any, **kwargs: Any) -> Any:
         loop = asyncio.get_running_loop()
-        call = functools.partial(_call, name, args, kwargs)
+        call = functools.partial(_call, name, args, kwargs, dict(self.styles))
         pool = self._pool
         try:
             return await loop.run_in_executor(pool, call)
@@ -177,7 +184,7 @@ def acquire(engine: Engine, settings: Settings) -> EngineProcesses | None:
         return None
     pool, users = _shared.get(engine, (None, 0))
     if pool is None:
-        pool = EngineProcesses(settings, size)
+        pool = EngineProcesses(settings, size, engine.styles)
     _shared[engine] = (pool, users + 1)
     return pool
 

@@ -47,7 +47,7 @@ def test_console_survey_then_manager_summary(env: str, capsys: pytest.CaptureFix
     joined = "\n".join(out)
     assert "recommend us" in joined and "0 to 10" in joined
     assert "Thank you for your answers" in joined
-    assert "[alert #1 for managers]" in joined
+    assert "An alert went to the managers' chat" in joined  # not the alert itself
     assert main(["summary", "--metric", "nps", "--period", "all", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["n"] == 1 and data["score_rounded"] == -100

@@ -1,15 +1,25 @@
-"""A terminal conversation with the engine.  Buttons print as numbered choices: type the number
-(or ``#N`` while the bot waits for free text) to press one; score questions take typed numbers."""
+"""A terminal conversation with the engine (like Rasa's shell), with the real engine and storage.
+
+There are up to two sides, each a pane of its own: the customer's chat, and the managers' chat
+(a manager's replies and the alerts the managers' group would see).  ``chat`` shows the
+customer, ``chat --as-manager`` the managers' side, ``chat --demo`` both, with ``/switch`` to
+type as the other side.  Buttons print as numbered choices: type ``#N`` (or ``N`` where no score
+is asked) to press one; scores are typed.  Numbers refer to the buttons a pane printed last, so a
+manager's alert button and a customer's answer can never be taken for one another.
+"""
 
 from __future__ import annotations
 
 import sys
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 
+from bot import buttons
 from bot.engine import Engine
-from bot.i18n import negotiate, translator
+from bot.i18n import Translator, negotiate, translator
 from bot.messages import (
     AlertPost,
     AlertUpdate,
@@ -19,95 +29,190 @@ from bot.messages import (
     Notice,
     Outbound,
     Reply,
+    ReplyFile,
     SendTo,
 )
+from bot.style import ChannelStyle
 
 CHANNEL = "console"
 CUSTOMER_ID = "console-user"
 MANAGER_ID = "console-manager"
+STYLE = ChannelStyle(buttons=False)
+"""Choices are typed in a terminal: prompts say "type", not "press"."""
+
+
+@dataclass
+class Pane:
+    """One side of the console: who types there, and the buttons it shows."""
+
+    user_id: str
+    name: str
+    lang: str | None
+    choices: dict[int, str] = field(default_factory=dict)
+    scores_shown: bool = False
+    expects_text: bool = False
+
+    def title(self, t: Translator) -> str:
+        if self.user_id == MANAGER_ID:
+            return t.gettext("Managers' chat")
+        return t.gettext("Customer's chat")
 
 
 class ConsoleChannel:
     """Turns typed lines into ``Inbound`` events and outbound values into printed lines."""
 
     def __init__(self, engine: Engine, *, lang: str | None = None, as_manager: bool = False,
-                 name: str = "") -> None:
+                 demo: bool = False, name: str = "", files: Path | None = None) -> None:
         self.engine = engine
-        self.lang = lang
-        self.user_id = MANAGER_ID if as_manager else CUSTOMER_ID
-        self.name = name or ("Manager" if as_manager else "Console user")
-        self.choices: tuple[Choice, ...] = ()
-        self.expects_text = False
+        engine.use_style(CHANNEL, STYLE)
+        self.t = translator(negotiate(lang))
+        self.files = files or Path.cwd()
+        self.customer = Pane(CUSTOMER_ID, name or "Console user", lang) if (
+            demo or not as_manager) else None
+        self.manager = Pane(MANAGER_ID, "Manager", None) if demo or as_manager else None
+        active = self.manager if as_manager and not demo else self.customer
+        assert active is not None
+        self.active: Pane = active
+        self._shown: Pane | None = None
 
-    def _inbound(self, line: str) -> Inbound:
-        common = {"display_name": self.name, "locale_hint": self.lang,
+    @property
+    def demo(self) -> bool:
+        return self.customer is not None and self.manager is not None
+
+    # ------------------------------------------------------------------ input
+
+    def switch(self) -> list[str]:
+        """``/switch`` in a demo: type as the other side."""
+        if not self.demo:
+            return [self.t.gettext("Only the demo has two sides (survey-bot chat --demo).")]
+        other = self.manager if self.active is self.customer else self.customer
+        assert other is not None
+        self.active = other
+        self._shown = None
+        return [self.t.gettext("Now typing in: {side}").format(side=other.title(self.t))]
+
+    def _inbound(self, pane: Pane, line: str) -> Inbound:
+        common = {"display_name": pane.name, "locale_hint": pane.lang,
                   "event_id": f"console-{uuid.uuid4().hex}"}
         stripped = line.strip()
-        pick = stripped[1:] if stripped.startswith("#") else stripped
-        scores = bool(self.choices) and all(c.value.startswith("a:") for c in self.choices)
-        wants_number = stripped.startswith("#") or not (scores or self.expects_text)
-        if self.choices and wants_number and pick.isdigit() and 1 <= int(pick) <= len(
-                self.choices):
-            value = self.choices[int(pick) - 1].value
-            return Inbound(CHANNEL, self.user_id, CHANNEL, choice=value, **common)  # type: ignore[arg-type]
+        numbered = stripped.startswith("#")
+        pick = stripped[1:] if numbered else stripped
+        bare_pick = not (pane.scores_shown or pane.expects_text)
+        if (numbered or bare_pick) and pick.isdigit() and int(pick) in pane.choices:
+            return Inbound(CHANNEL, pane.user_id, pane.user_id, choice=pane.choices[int(pick)],
+                           **common)  # type: ignore[arg-type]
         if stripped.startswith("/") and len(stripped) > 1:
             command, _, args = stripped[1:].partition(" ")
-            return Inbound(CHANNEL, self.user_id, CHANNEL, command=command.lower(), text=args,
-                           **common)  # type: ignore[arg-type]
-        return Inbound(CHANNEL, self.user_id, CHANNEL, text=line, **common)  # type: ignore[arg-type]
+            return Inbound(CHANNEL, pane.user_id, pane.user_id, command=command.lower(),
+                           text=args, **common)  # type: ignore[arg-type]
+        return Inbound(CHANNEL, pane.user_id, pane.user_id, text=line,
+                       **common)  # type: ignore[arg-type]
 
     def feed(self, line: str) -> list[str]:
         """Handle one typed line; the lines to print."""
-        return self.render(self.engine.handle(self._inbound(line)))
+        if line.strip().lower() == "/switch":
+            return self.switch()
+        return self.render(self.engine.handle(self._inbound(self.active, line)))
 
-    def render(self, outbound: list[Outbound]) -> list[str]:
+    # ------------------------------------------------------------------ output
+
+    def render(self, outbound: list[Outbound], pane: Pane | None = None) -> list[str]:
+        """Print what the engine answered ``pane`` (the active side by default), each line in
+        the pane it belongs to."""
+        acting = pane or self.active
         lines: list[str] = []
+        fresh: set[int] = set()  # panes whose buttons this batch replaces
+
+        def to(target: Pane, *text: str) -> None:
+            if self.demo and target is not self._shown:
+                lines.append(f"── {target.title(self.t)} ──")
+            self._shown = target
+            lines.extend(text)
+
+        def show(target: Pane, choices: tuple[Choice, ...]) -> None:
+            if id(target) not in fresh:
+                fresh.add(id(target))
+                target.choices, target.scores_shown = {}, False
+            if not choices:
+                return
+            if all(isinstance(buttons.decode(c.value), buttons.Score) for c in choices):
+                target.scores_shown = True
+                to(target, "  [" + " ".join(c.label for c in choices) + "]")
+                return
+            start = len(target.choices) + 1
+            for n, choice in enumerate(choices, start):
+                target.choices[n] = choice.value
+            to(target, "  " + "   ".join(f"#{n}) {c.label}" for n, c in
+                                         enumerate(choices, start)))
+
         for item in outbound:
             if isinstance(item, Reply):
-                lines.append(item.text)
-                self._show_choices(item.choices, lines)
-                self.expects_text = item.expects_text
+                to(acting, item.text)
+                show(acting, item.choices)
+                acting.expects_text = item.expects_text
             elif isinstance(item, EditPressed):
-                lines.append(f"✓ {item.text}")
-                self.choices = ()
+                to(acting, f"✓ {item.text}")
+                show(acting, ())
             elif isinstance(item, Notice):
-                lines.append(f"! {item.text}")
+                to(acting, f"! {item.text}")
             elif isinstance(item, SendTo):
-                lines.append(f"→ [{item.channel}:{item.user_id}] {item.text}")
+                target = self._pane_of(item.user_id)
+                if target is None:
+                    to(acting, f"→ [{item.channel}:{item.user_id}] {item.text}")
+                else:
+                    to(target, item.text)
+                    show(target, item.choices)
             elif isinstance(item, (AlertPost, AlertUpdate)):
-                lines.append(f"[alert #{item.alert_id} for managers]")
-                lines.append(item.text)
-                if self.user_id == MANAGER_ID:
-                    self._show_choices(item.choices, lines)
+                if self.manager is None:
+                    to(acting, self.t.gettext(
+                        "(An alert went to the managers' chat; survey-bot chat --demo shows "
+                        "both sides.)"))
+                else:
+                    to(self.manager, item.text)
+                    show(self.manager, item.choices)
+            elif isinstance(item, ReplyFile):
+                path = self._save(item)
+                to(acting, f"📎 {item.caption}", f"  {path}")
             else:  # pragma: no cover - a new outbound type must be rendered here
                 raise TypeError(f"the console cannot render {type(item).__name__}")
         return lines
 
-    def _show_choices(self, choices: tuple[Choice, ...], lines: list[str]) -> None:
-        if not choices:
-            return
-        self.choices = choices
-        if all(c.value.startswith("a:") for c in choices):
-            lines.append("  [" + " ".join(c.label for c in choices) + "]")
-        else:
-            lines.append("  " + "   ".join(f"#{i}) {c.label}" for i, c in enumerate(choices, 1)))
+    def _pane_of(self, user_id: str) -> Pane | None:
+        return next((p for p in (self.customer, self.manager)
+                     if p is not None and p.user_id == user_id), None)
+
+    def _save(self, item: ReplyFile) -> Path:
+        """Write a file the engine sent into ``files`` without overwriting another."""
+        target = self.files / item.filename
+        stem, suffix, n = target.stem, target.suffix, 1
+        while target.exists():
+            n += 1
+            target = self.files / f"{stem}-{n}{suffix}"
+        target.write_bytes(item.content)
+        return target
+
+    def prompt(self) -> str:
+        return (self.active.title(self.t) + "> ") if self.demo else "> "
 
 
 def run_console(engine: Engine, *, lang: str | None = None, as_manager: bool = False,
-                stdin: TextIO | None = None, write: Callable[[str], None] | None = None) -> None:
+                demo: bool = False, stdin: TextIO | None = None,
+                write: Callable[[str], None] | None = None, files: Path | None = None) -> None:
     """Read lines until end of input or ``/quit``."""
     source = stdin or sys.stdin
     out = write or (lambda text: print(text, flush=True))
-    channel = ConsoleChannel(engine, lang=lang, as_manager=as_manager)
-    t = translator(negotiate(lang))
+    channel = ConsoleChannel(engine, lang=lang, as_manager=as_manager, demo=demo, files=files)
+    t = channel.t
     out(t.gettext("survey-bot console: /help lists the commands, /quit leaves."))
-    for text in channel.feed("/start"):
+    if demo:
+        out(t.gettext("Demo: you are the customer. Type /switch to act as the manager, and "
+                      "again to come back."))
+    for text in channel.feed("/help" if as_manager and not demo else "/start"):
         out(text)
     while True:
         if source is sys.stdin and sys.stdin.isatty():
-            out_prompt = "> "
             try:
-                line = input(out_prompt)
+                line = input(channel.prompt())
             except EOFError:
                 break
         else:

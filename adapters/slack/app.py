@@ -31,9 +31,10 @@ from adapters.engine_calls import CountsHandled, EngineCalls, KeyedLocks
 from adapters.lifecycle import run_with_web_app
 from adapters.slack.blocks import ACTION_PREFIX, buttons, escape, message_blocks, section
 from adapters.slack.people import People
-from adapters.slack.words import CHANNEL, dm_inbound, send_targets
+from adapters.slack.words import CHANNEL, dm_inbound, send_targets, slack_style
+from bot import buttons as button_values
 from bot.engine import Engine
-from bot.i18n import SUPPORTED, language_name, negotiate, translator
+from bot.i18n import SUPPORTED, Translator, language_name, negotiate, translator
 from bot.messages import (
     AlertPost,
     AlertUpdate,
@@ -43,8 +44,8 @@ from bot.messages import (
     Notice,
     Outbound,
     Reply,
+    ReplyFile,
     SendTo,
-    parse_alert_choice,
 )
 from bot.settings import Settings
 
@@ -91,6 +92,7 @@ class SlackChannel(CountsHandled):
 
     def __init__(self, engine: Engine, settings: Settings, *, socket_mode: bool = False) -> None:
         self.engine = engine
+        engine.use_style(CHANNEL, slack_style(settings))
         self.settings = settings
         self.client = build_client(settings)
         self.people = People(self.client)
@@ -201,11 +203,18 @@ class SlackChannel(CountsHandled):
         values = (view.get("state") or {}).get("values") or {}
         return str(((values.get("reply") or {}).get("text") or {}).get("value") or "")
 
+    @staticmethod
+    def _reply_metadata(view: dict[str, Any]) -> tuple[int, str]:
+        """The alert id and the manager's language, as the modal was opened with them."""
+        alert, _, lang = str(view.get("private_metadata") or "").partition(":")
+        return (int(alert) if alert.isdigit() else 0), lang
+
     async def _ack_reply(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         """An empty reply is refused inside the modal, which stays open."""
         if not self._reply_text(view).strip():
+            t = translator(self._reply_metadata(view)[1] or self.settings.manager_locale)
             await ack(response_action="errors", errors={
-                "reply": self.engine.manager_translator.gettext("Please write a message.")})
+                "reply": t.gettext("Please write a message.")})
             return
         await ack()
         self._later(self._on_reply_submitted(body, view))
@@ -244,8 +253,10 @@ class SlackChannel(CountsHandled):
             lang = await self._engine(self.engine.chosen_locale, CHANNEL, user) or negotiate(
                 person.locale, self.settings.slack_default_locale or self.settings.default_locale)
             t = translator(lang)
-            choices = [Choice(t.gettext("Start the survey"), "start")] + [
-                Choice(language_name(code), f"lang:{code}") for code in SUPPORTED]
+            choices = [Choice(t.gettext("Start the survey"),
+                              button_values.encode(button_values.StartSurvey()))] + [
+                Choice(language_name(code), button_values.encode(button_values.Language(code)))
+                for code in SUPPORTED]
             blocks = [section(t.gettext("I ask a few short questions about our service.")),
                       buttons(choices, "home")]
             await self.client.views_publish(user_id=user, view={"type": "home",
@@ -262,10 +273,12 @@ class SlackChannel(CountsHandled):
         ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get(
             "message_ts", "")
         person = await self.people.get(user)
-        parsed = parse_alert_choice(value)
-        if parsed is not None and parsed[1] == "reply" and self.engine.is_manager(
-                CHANNEL, user):
-            await self._open_reply_modal(body.get("trigger_id", ""), parsed[0])
+        pressed = button_values.decode(value)
+        if (isinstance(pressed, button_values.Alert)
+                and pressed.action is button_values.AlertAction.REPLY
+                and self.engine.is_manager(CHANNEL, user)):
+            tm = await self._reader(user)
+            await self._open_reply_modal(body.get("trigger_id", ""), pressed.alert_id, tm)
             return
         inbound = Inbound(CHANNEL, user, channel if channel.startswith("D") else "",
                           choice=value, display_name=person.name, locale_hint=person.locale,
@@ -275,10 +288,14 @@ class SlackChannel(CountsHandled):
             out = await self._engine(self.engine.handle, inbound)
             await self.deliver(out, Origin(user, channel, ts))
 
-    async def _open_reply_modal(self, trigger_id: str, alert_id: int) -> None:
-        tm = self.engine.manager_translator
+    async def _reader(self, user: str) -> Translator:
+        """The language ``user`` reads (a manager's own choice, else MANAGER_LOCALE)."""
+        return translator(await self._engine(self.engine.reader_locale, CHANNEL, user))
+
+    async def _open_reply_modal(self, trigger_id: str, alert_id: int, tm: Translator) -> None:
         view = {
-            "type": "modal", "callback_id": REPLY_VIEW, "private_metadata": str(alert_id),
+            "type": "modal", "callback_id": REPLY_VIEW,
+            "private_metadata": f"{alert_id}:{tm.lang}",
             "title": {"type": "plain_text", "text": tm.gettext("Reply to the customer")[:24]},
             "submit": {"type": "plain_text", "text": tm.gettext("Send")[:24]},
             "close": {"type": "plain_text", "text": tm.gettext("Cancel")[:24]},
@@ -301,9 +318,8 @@ class SlackChannel(CountsHandled):
             return
         user = body["user"]["id"]
         person = await self.people.get(user)
-        try:
-            alert_id = int(view.get("private_metadata") or 0)
-        except ValueError:
+        alert_id = self._reply_metadata(view)[0]
+        if not alert_id:
             return
         out = await self._engine(
             self.engine.reply_to_alert, channel=CHANNEL, manager_id=user, alert_id=alert_id,
@@ -328,7 +344,7 @@ class SlackChannel(CountsHandled):
     # ------------------------------------------------------------------ waves
 
     async def _send_wave(self, metric: str, manager: str, text: str, respond: Respond) -> None:
-        tm = self.engine.manager_translator
+        tm = await self._reader(manager)
         command = next(name for name, m in self.commands.items() if m == metric)
         if not self.engine.is_manager(CHANNEL, manager):
             await respond(text=tm.gettext("Sorry, this command is only for managers."),
@@ -351,7 +367,7 @@ class SlackChannel(CountsHandled):
             "Sending the survey to {count} person, about one a second.",
             "Sending the survey to {count} people, about one a second.", len(people),
         ).format(count=len(people)), response_type="ephemeral")
-        task = asyncio.create_task(self._wave(metric, people, respond))
+        task = asyncio.create_task(self._wave(metric, people, respond, tm))
         self.waves.add(task)
         task.add_done_callback(self.waves.discard)
 
@@ -371,7 +387,7 @@ class SlackChannel(CountsHandled):
             return members
 
     async def _wave(self, metric: str, people: Sequence[tuple[str, Any]],
-                    respond: Respond) -> None:
+                    respond: Respond, tm: Translator) -> None:
         """One DM after another at a pace Slack accepts; a summary to the manager at the end."""
         sent = 0
         campaign = f"slack-{metric}-{date.today().isoformat()}"
@@ -388,7 +404,6 @@ class SlackChannel(CountsHandled):
                         sent += 1
             except Exception:
                 log.exception("slack: survey to %s not sent", user)
-        tm = self.engine.manager_translator
         try:
             await respond(text=tm.gettext(
                 "Survey sent to {sent} of {count}; the others opted out or cannot be reached."
@@ -418,6 +433,8 @@ class SlackChannel(CountsHandled):
                     await self.post_alert(item.alert_id, item.text, item.choices)
                 elif isinstance(item, AlertUpdate):
                     await self.update_alert(item)
+                elif isinstance(item, ReplyFile):
+                    await self.send_file(origin, item)
             except SlackApiError as exc:
                 log.warning("slack: %s not delivered: %s", type(item).__name__,
                             exc.response.get("error"))
@@ -436,6 +453,16 @@ class SlackChannel(CountsHandled):
                                                  text=text, blocks=blocks)
         else:
             await self.send_to(SendTo(CHANNEL, origin.user_id, "", text, tuple(choices)))
+
+    async def send_file(self, origin: Origin, item: ReplyFile) -> None:
+        """A file in the person's DM (Slack has no ephemeral files)."""
+        chat = origin.chat_id
+        if not chat.startswith("D"):
+            opened = await self.client.conversations_open(users=origin.user_id)
+            chat = opened["channel"]["id"]
+        await self.client.files_upload_v2(channel=chat, content=item.content,
+                                          filename=item.filename, title=item.filename,
+                                          initial_comment=item.caption)
 
     async def send_to(self, item: SendTo) -> bool:
         """A DM (opened first when we have no DM channel yet)."""

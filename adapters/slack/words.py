@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 from bot.messages import Inbound
+from bot.settings import Settings
+from bot.style import ChannelStyle
 
 CHANNEL = "slack"
 
@@ -18,10 +20,24 @@ _WORDS = {
     "delete my data": "delete_my_data", "delete_my_data": "delete_my_data",
     "șterge datele": "delete_my_data", "sterge datele": "delete_my_data",
     "删除我的数据": "delete_my_data",
+    "export my data": "export_my_data", "export_my_data": "export_my_data",
+    "exportă datele": "export_my_data", "exporta datele": "export_my_data",
+    "导出我的数据": "export_my_data",
     "cancel": "cancel", "anulează": "cancel", "anuleaza": "cancel", "取消": "cancel",
 }
 _USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def slack_style(settings: Settings) -> ChannelStyle:
+    """Slack's spelling: the configured slash commands for managers, the English DM words for
+    everything else (the Romanian and Chinese words work too)."""
+    words = {"start": "start", "stop": "stop", "help": "help", "language": "language",
+             "delete_my_data": "delete my data", "export_my_data": "export my data",
+             "cancel": "cancel"}
+    return ChannelStyle({**words, "nps": settings.slack_command_nps,
+                         "csat": settings.slack_command_csat,
+                         "ces": settings.slack_command_ces})
 
 
 def dm_inbound(user_id: str, chat_id: str, text: str, *, display_name: str,

@@ -24,6 +24,7 @@ from telegram import (
     BotCommandScopeDefault,
     ChatMember,
     InlineKeyboardMarkup,
+    InputFile,
     Message,
     Update,
 )
@@ -47,9 +48,11 @@ from bot.messages import (
     Notice,
     Outbound,
     Reply,
+    ReplyFile,
     SendTo,
 )
 from bot.settings import Settings
+from bot.style import SLASH
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +118,7 @@ class TelegramChannel(CountsHandled):
     def __init__(self, engine: Engine, settings: Settings, *, webhook: bool,
                  poll_timeout: int = 25, register: bool = True) -> None:
         self.engine = engine
+        engine.use_style(CHANNEL, SLASH)
         self.register = register
         self.settings = settings
         self.webhook = webhook
@@ -274,6 +278,10 @@ class TelegramChannel(CountsHandled):
                     await self.post_alert(item.alert_id, item.text, item.choices)
                 elif isinstance(item, AlertUpdate):
                     await self.update_alert(item)
+                elif isinstance(item, ReplyFile):
+                    await self.app.bot.send_document(
+                        inbound.chat_id, InputFile(item.content, filename=item.filename),
+                        caption=item.caption[:1024] or None)
             except Forbidden as exc:
                 if inbound.is_private:
                     log.info("telegram: %s cannot be reached: %s", inbound.user_id, exc)

@@ -9,6 +9,7 @@ CUSTOMER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("language", N_("Choose your language")),
     ("stop", N_("Receive no more surveys")),
     ("help", N_("What this bot can do")),
+    ("export_my_data", N_("Get a copy of your data")),
     ("delete_my_data", N_("Delete your answers and data")),
 )
 MANAGER_COMMANDS: tuple[tuple[str, str], ...] = (

@@ -143,7 +143,8 @@ async def test_command_menus_per_language(tg: Harness) -> None:
     assert set(menus) >= {None, "en", "ro", "zh"}
     for lang in ("en", "ro", "zh"):
         described = {c["command"]: c["description"] for c in menus[lang]["commands"]}
-        assert set(described) == {"start", "language", "stop", "help", "delete_my_data"}
+        assert set(described) == {"start", "language", "stop", "help", "export_my_data",
+                                  "delete_my_data"}
         assert described["start"] == translator(lang).gettext("Take the survey")
     chat_menus = [c.params for c in tg.api.sent("setMyCommands")
                   if c.params["scope"]["type"] == "chat"]

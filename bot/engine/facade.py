@@ -1,0 +1,307 @@
+"""The engine's facade: one inbound event in, a list of outbound messages out.
+
+State lives in the database (``survey_runs.step``), so a restart or a second process continues
+where the customer was.  Every ``handle`` call is one transaction: the platform event id is
+recorded in it, so a redelivered event changes nothing.  The work is done by the parts:
+:mod:`~bot.engine.conversation` (the survey), :mod:`~bot.engine.alerts` (managers and unhappy
+customers) and :mod:`~bot.engine.account` (language, opting out, one's own data).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot import buttons, privacy, store
+from bot.db import Database
+from bot.engine.account import Account
+from bot.engine.alerts import Alerts
+from bot.engine.conversation import Conversation
+from bot.engine.turn import EngineConfig, Turn
+from bot.i18n import Translator, negotiate, translator
+from bot.messages import Inbound, Notice, Outbound, Reply, SendTo
+from bot.models import RunStatus, utcnow
+from bot.prompts import columns_for, question_text, score_choices
+from bot.reports import manager_command
+from bot.style import ChannelStyle
+from bot.surveys import SurveyCatalog
+
+log = logging.getLogger(__name__)
+
+# Platforms redeliver for minutes (Slack) to a day (Telegram keeps updates 24 h): a week of
+# event ids is plenty; older ones are pruned every PRUNE_EVERY events.
+EVENT_MEMORY = timedelta(days=7)
+PRUNE_EVERY = 1000
+# last_seen is kept to the minute.
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+MANAGER_COMMANDS = ("nps", "csat", "ces")
+
+
+class Engine:
+    """The channel-agnostic survey bot."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        surveys: SurveyCatalog,
+        managers: Mapping[str, frozenset[str]],
+        manager_locale: str = "en",
+        default_locale: str = "en",
+        channel_locales: Mapping[str, str] | None = None,
+        comment_max_length: int = 2000,
+        resurvey_erased: bool = False,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.config = EngineConfig(
+            surveys=surveys, managers=dict(managers), manager_locale=manager_locale,
+            default_locale=default_locale, channel_locales=dict(channel_locales or {}),
+            comment_max_length=comment_max_length, resurvey_erased=resurvey_erased, clock=clock)
+        self.alerts = Alerts(self.config)
+        self.conversation = Conversation(self.config, self.alerts)
+        self.account = Account(self.config, self.conversation, self.alerts)
+        self._handled = 0
+
+    # ----------------------------------------------------------------- configuration
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self.config.clock
+
+    @clock.setter
+    def clock(self, value: Callable[[], datetime]) -> None:
+        self.config.clock = value
+
+    @property
+    def surveys(self) -> SurveyCatalog:
+        return self.config.surveys
+
+    @property
+    def styles(self) -> dict[str, ChannelStyle]:
+        return self.config.styles
+
+    def use_style(self, channel: str, style: ChannelStyle) -> None:
+        """How ``channel`` writes commands and shows buttons (each adapter gives its own)."""
+        self.config.styles[channel] = style
+
+    @property
+    def manager_translator(self) -> Translator:
+        """``MANAGER_LOCALE``: the language of the managers' shared chat (alerts)."""
+        return self.config.manager_translator
+
+    def is_manager(self, channel: str, user_id: str) -> bool:
+        return self.config.is_manager(channel, user_id)
+
+    # ----------------------------------------------------------------- events
+
+    def handle(self, inbound: Inbound) -> list[Outbound]:
+        """Process one event in one transaction; ``[]`` for a redelivered event."""
+        try:
+            # No autoflush: the changes of one event go to the database in as few flushes as
+            # the code asks for (explicitly, where it needs a new row's id), not before every query.
+            with Session(self.db.engine, expire_on_commit=False, autoflush=False) as session:
+                if inbound.event_id and not store.claim_event(
+                    session=session, channel=inbound.channel, event_id=inbound.event_id,
+                    at=self.clock(),
+                ):
+                    log.info("redelivered event %s/%s ignored", inbound.channel, inbound.event_id)
+                    return []
+                turn = self._turn(session, inbound)
+                self._route(turn)
+                session.commit()
+            self._handled += 1
+            if self._handled % PRUNE_EVERY == 0:
+                self.prune_events()
+            return turn.out
+        except IntegrityError:
+            # A concurrent delivery of the same event or answer won the race: nothing to add.
+            log.info("duplicate %s/%s ignored", inbound.channel, inbound.event_id)
+            return []
+        except Exception:
+            log.exception("failed to handle %r", inbound)
+            t = translator(negotiate(inbound.locale_hint,
+                                     self.config.default_for(inbound.channel)))
+            return [Reply(t.gettext("Sorry, something went wrong on our side. Please try again."))]
+
+    def _turn(self, session: Session, inbound: Inbound) -> Turn:
+        default = self.config.default_for(inbound.channel)
+        now = self.clock()
+        person = store.lock_respondent(session=session, channel=inbound.channel,
+                                       user_id=inbound.user_id, default_locale=default, now=now)
+        if inbound.display_name:
+            person.display_name = inbound.display_name[:200]
+        if inbound.chat_id and (inbound.is_private or not person.chat_id):
+            person.chat_id = inbound.chat_id[:64]
+        if not person.locale_chosen and inbound.locale_hint:
+            person.locale = negotiate(inbound.locale_hint, default)
+        if inbound.is_private and (inbound.text or inbound.choice or inbound.command):
+            person.unreachable = False  # they wrote to us, so we can write to them
+        if not timedelta(0) <= now - person.last_seen < LAST_SEEN_RESOLUTION:
+            person.last_seen = now  # not on every click: that would be a write per event
+        session.add(person)
+        return Turn(session, inbound, person, self.config.reader(person),
+                    self.config.style(inbound.channel),
+                    self.is_manager(inbound.channel, inbound.user_id))
+
+    def _route(self, turn: Turn) -> None:
+        inbound = turn.inbound
+        if inbound.choice is not None:
+            self._on_choice(turn, inbound.choice)
+        elif inbound.command:
+            self._on_command(turn, inbound.command, (inbound.text or "").strip())
+        else:
+            text = (inbound.text or "").strip()
+            if turn.person.pending_alert_id and turn.is_manager:
+                if text:
+                    self.alerts.send_reply(turn, turn.person.pending_alert_id, text)
+                return
+            self.conversation.on_text(turn, text)
+
+    def _on_choice(self, turn: Turn, value: str) -> None:
+        match buttons.decode(value):
+            case buttons.Score() as score:
+                self.conversation.on_score_button(turn, score)
+            case buttons.Skip() as skip:
+                self.conversation.on_skip(turn, skip)
+            case buttons.Language(code):
+                self.account.set_language(turn, code, pressed=True)
+            case buttons.StartSurvey():
+                self.conversation.start(turn, "")
+            case buttons.ConfirmDelete() as confirm:
+                self.account.on_delete_choice(turn, confirm)
+            case buttons.Alert(alert_id, action):
+                self.alerts.on_action(turn, alert_id, action)
+            case None:
+                turn.say(Notice(turn.t.gettext("These buttons are no longer active.")))
+
+    def _on_command(self, turn: Turn, command: str, args: str) -> None:
+        account = self.account
+        if command == "start":
+            self.conversation.start(turn, args)
+        elif command == "language":
+            account.language(turn, args)
+        elif command == "stop":
+            account.stop(turn)
+        elif command == "delete_my_data":
+            account.ask_delete(turn)
+        elif command == "export_my_data":
+            account.export(turn)
+        elif command == "cancel":
+            account.cancel(turn)
+        elif command in MANAGER_COMMANDS:
+            if not turn.is_manager:
+                turn.say(Reply(turn.t.gettext("Sorry, this command is only for managers.")))
+                return
+            turn.say(Reply(manager_command(turn.session, command, args, turn.t, self.clock(),
+                                           turn.cmd(command))))
+        else:
+            account.help(turn)
+
+    # ----------------------------------------------------------------- other entry points
+
+    def start_survey_for(
+        self,
+        *,
+        channel: str,
+        user_id: str,
+        chat_id: str = "",
+        display_name: str = "",
+        locale_hint: str | None = None,
+        survey: str | None = None,
+        campaign: str | None = None,
+    ) -> list[Outbound]:
+        """Begin a survey a manager sent out; ``[]`` when the person opted out, cannot be
+        reached, or deleted their data (and has not started a survey themselves since)."""
+        inbound = Inbound(channel, user_id, chat_id, display_name=display_name,
+                          locale_hint=locale_hint)
+        with Session(self.db.engine, expire_on_commit=False) as session:
+            if not self.config.resurvey_erased and privacy.is_erased(
+                    session=session, channel=channel, user_id=user_id):
+                session.commit()  # no profile is made again for them
+                return []
+            turn = self._turn(session, inbound)
+            person = turn.person
+            if person.opted_out or person.unreachable:
+                session.commit()
+                return []
+            chosen = self.surveys.get(survey) or self.surveys.default
+            run = store.start_run(session=session, respondent_id=turn.person_id,
+                                  survey=chosen.name, campaign=campaign)
+            assert run.id is not None
+            question = chosen.questions[0]
+            session.commit()
+            intro = turn.t.gettext("Hello! We would value your opinion; it takes a minute.")
+            return [
+                SendTo(
+                    channel, user_id, person.chat_id or chat_id,
+                    intro + "\n\n" + question_text(question, turn.t, turn.style),
+                    score_choices(question, run.id, 0), columns_for(question),
+                )
+            ]
+
+    def reply_to_alert(
+        self, *, channel: str, manager_id: str, alert_id: int, text: str, manager_name: str = ""
+    ) -> list[Outbound]:
+        """Send a manager's reply to the customer of an alert (Slack's modal path)."""
+        inbound = Inbound(channel, manager_id, "", display_name=manager_name, is_private=False)
+        with Session(self.db.engine, expire_on_commit=False) as session:
+            turn = self._turn(session, inbound)
+            if not turn.is_manager:
+                return [Notice(turn.t.gettext("Sorry, this is only for managers."))]
+            self.alerts.send_reply(turn, alert_id, text)
+            session.commit()
+            return turn.out
+
+    def prune_events(self) -> int:
+        """Forget event ids older than a week; the number forgotten."""
+        with Session(self.db.engine) as session:
+            count = store.prune_events(session=session, older_than=self.clock() - EVENT_MEMORY)
+            session.commit()
+            return count
+
+    def set_alert_ref(self, alert_id: int, ref: str) -> None:
+        """Remember where an alert was posted (one UPDATE: it runs for every detractor)."""
+        with Session(self.db.engine) as session:
+            store.set_alert_ref(session=session, alert_id=alert_id, ref=ref)
+            session.commit()
+
+    def mark_unreachable(self, channel: str, user_id: str) -> None:
+        with Session(self.db.engine) as session:
+            person = store.find_respondent(session=session, channel=channel, user_id=user_id)
+            if person is not None:
+                person.unreachable = True
+                session.add(person)
+                assert person.id is not None
+                store.close_active_runs(session=session, respondent_id=person.id,
+                                        status=RunStatus.STOPPED)
+                session.commit()
+
+    def chosen_locale(self, channel: str, user_id: str) -> str | None:
+        with Session(self.db.read_engine) as session:
+            person = store.find_respondent(session=session, channel=channel, user_id=user_id)
+            return person.locale if person is not None and person.locale_chosen else None
+
+    def reader_locale(self, channel: str, user_id: str) -> str:
+        """The language ``user_id`` reads (see :meth:`EngineConfig.reader`), for what an
+        adapter words itself (a Slack modal, a wave's progress)."""
+        with Session(self.db.read_engine) as session:
+            person = store.find_respondent(session=session, channel=channel, user_id=user_id)
+        if person is not None:
+            return self.config.reader(person).lang
+        if self.is_manager(channel, user_id):
+            return self.config.manager_locale
+        return self.config.default_for(channel)
+
+    def state_get(self, key: str) -> str | None:
+        with Session(self.db.read_engine) as session:
+            return store.kv_get(session=session, key=key)
+
+    def state_set(self, key: str, value: str) -> None:
+        with Session(self.db.engine) as session:
+            store.kv_set(session=session, key=key, value=value)
+            session.commit()

@@ -1,0 +1,83 @@
+"""What every part of the engine shares: its configuration, and the event being handled."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.i18n import Translator, translator
+from bot.messages import Inbound, Outbound
+from bot.models import Respondent, utcnow
+from bot.style import SLASH, ChannelStyle
+from bot.surveys import SurveyCatalog
+
+
+@dataclass
+class EngineConfig:
+    """The engine's settings; ``clock`` and ``styles`` may change while it runs (tests set the
+    clock, adapters register their styles)."""
+
+    surveys: SurveyCatalog
+    managers: Mapping[str, frozenset[str]]
+    manager_locale: str = "en"
+    default_locale: str = "en"
+    channel_locales: Mapping[str, str] = field(default_factory=dict)
+    comment_max_length: int = 2000
+    resurvey_erased: bool = False
+    clock: Callable[[], datetime] = utcnow
+    styles: dict[str, ChannelStyle] = field(default_factory=dict)
+
+    def is_manager(self, channel: str, user_id: str) -> bool:
+        return user_id in self.managers.get(channel, frozenset())
+
+    @property
+    def manager_translator(self) -> Translator:
+        """The language of the managers' shared chat (alerts): ``MANAGER_LOCALE``."""
+        return translator(self.manager_locale)
+
+    def style(self, channel: str) -> ChannelStyle:
+        return self.styles.get(channel, SLASH)
+
+    def default_for(self, channel: str) -> str:
+        """The language of a person whose platform says nothing we speak."""
+        return self.channel_locales.get(channel) or self.default_locale
+
+    def reader(self, person: Respondent) -> Translator:
+        """The language a person reads: a manager's own choice, else ``MANAGER_LOCALE``; a
+        customer's choice or platform language."""
+        if self.is_manager(person.channel, person.platform_user_id) and not person.locale_chosen:
+            return self.manager_translator
+        return translator(person.locale)
+
+
+@dataclass
+class Turn:
+    """One event being handled: its open transaction, the person, what they read, and what the
+    engine answers."""
+
+    session: Session
+    inbound: Inbound
+    person: Respondent
+    t: Translator
+    style: ChannelStyle
+    is_manager: bool
+    out: list[Outbound] = field(default_factory=list)
+
+    @property
+    def channel(self) -> str:
+        return self.inbound.channel
+
+    @property
+    def person_id(self) -> int:
+        assert self.person.id is not None
+        return self.person.id
+
+    def cmd(self, name: str) -> str:
+        """How this person types the command ``name`` on their channel."""
+        return self.style.spell(name)
+
+    def say(self, *items: Outbound) -> None:
+        self.out.extend(items)

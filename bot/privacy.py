@@ -1,0 +1,69 @@
+"""What the bot keeps about a person who asked to be forgotten, and what it hands a person who
+asked for their data: keyword-only data functions over a session, like bot/store.py."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from bot.models import Alert, AlertNote, Answer, Erasure, KeyValue, NoteKind, utcnow
+from bot.store import insert_for, kv_get
+
+_ERASURE_KEY = "privacy.erasure_key"
+
+
+def _erasure_key(session: Session) -> bytes:
+    """The install's random key for erasure hashes, made on first use (by one process: a
+    concurrent maker's key wins and both read it)."""
+    key = kv_get(session=session, key=_ERASURE_KEY)
+    if key is None:
+        table = KeyValue.__table__  # type: ignore[attr-defined]
+        session.connection().execute(
+            insert_for(session)(table).values(key=_ERASURE_KEY, value=secrets.token_hex(32),
+                                              updated_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["key"]))
+        key = kv_get(session=session, key=_ERASURE_KEY)
+        assert key is not None
+    return bytes.fromhex(key)
+
+
+def _subject(session: Session, channel: str, user_id: str) -> str:
+    """A keyed hash of the person: it recognises them again and does not say who they were."""
+    message = f"{channel}\0{user_id}".encode()
+    return hmac.new(_erasure_key(session), message, hashlib.sha256).hexdigest()
+
+
+def record_erasure(*, session: Session, channel: str, user_id: str, at: datetime) -> None:
+    subject = _subject(session, channel, user_id)
+    if session.get(Erasure, subject) is None:
+        session.add(Erasure(subject=subject, erased_at=at))
+
+
+def is_erased(*, session: Session, channel: str, user_id: str) -> bool:
+    return session.get(Erasure, _subject(session, channel, user_id)) is not None
+
+
+def clear_erasure(*, session: Session, channel: str, user_id: str) -> None:
+    """The person opted in again by starting a survey themselves."""
+    session.exec(delete(Erasure).where(  # type: ignore[call-overload]
+        col(Erasure.subject) == _subject(session, channel, user_id)))
+
+
+def answers_of(*, session: Session, respondent_id: int) -> list[Answer]:
+    return list(session.exec(select(Answer).where(Answer.respondent_id == respondent_id)
+                             .order_by(col(Answer.id))))
+
+
+def replies_received(*, session: Session, respondent_id: int) -> list[AlertNote]:
+    """The managers' replies that reached this person, oldest first."""
+    answer_ids = select(Answer.id).where(Answer.respondent_id == respondent_id)
+    alert_ids = select(Alert.id).where(col(Alert.answer_id).in_(answer_ids))
+    return list(session.exec(
+        select(AlertNote).where(col(AlertNote.alert_id).in_(alert_ids),
+                                AlertNote.kind == NoteKind.REPLY, col(AlertNote.delivered))
+        .order_by(col(AlertNote.id))))
