@@ -167,16 +167,18 @@ def seed(db: Database, *, answers: int = 1000, now: datetime, seed: int = 7,
             lang = str(_pick(rng, LANGUAGES[channel]))  # type: ignore[arg-type]
             name = rng.choice(NAMES[lang])
             key = (channel, f"{PREFIX}{channel}-{lang}-{rng.randrange(answers // 3 + 10)}")
-            person = people.get(key)
-            if person is None:
-                person = Respondent(channel=channel, platform_user_id=key[1],
-                                    chat_id=key[1], display_name=name, locale=lang)
-                session.add(person)
-                session.flush()
-                people[key] = person
-                respondents += 1
             age = rng.random() ** 1.15 * DAYS  # a little more recent traffic than old
             moment = now - timedelta(days=age, minutes=rng.randrange(24 * 60))
+            person = people.get(key) or store.find_respondent(session=session, channel=channel,
+                                                              user_id=key[1])
+            if person is None:
+                person = Respondent(channel=channel, platform_user_id=key[1], chat_id=key[1],
+                                    display_name=name, locale=lang, first_seen=moment,
+                                    last_seen=moment)
+                session.add(person)
+                session.flush()
+                respondents += 1
+            people[key] = person
             survey = str(_pick(rng, SURVEYS))  # type: ignore[arg-type]
             campaign = _pick(rng, CAMPAIGNS)
             run = SurveyRun(respondent_id=person.id, survey=survey,  # type: ignore[arg-type]

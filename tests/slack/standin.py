@@ -179,7 +179,7 @@ class SlackAPIStandIn:
     async def _upload(self, request: web.Request) -> web.Response:
         data = await request.read()
         self.calls.append(Call("upload", {"file_id": request.match_info["file_id"],
-                                          "size": len(data)}))
+                                          "size": len(data), "content": data}))
         return web.Response(text="OK - " + str(len(data)))
 
     def _ts_now(self) -> str:

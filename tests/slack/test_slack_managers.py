@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session, select
 
 from bot.i18n import translator
@@ -119,3 +121,33 @@ async def test_survey_wave_to_people_and_a_channel(slack: SlackHarness) -> None:
                           "response_type": "ephemeral"}] or responses[0]["text"].startswith(
         "Sorry, this command is only for managers.")
     assert len(slack.api.dm_texts("UW1")) == 1
+
+
+async def test_help_and_usage_use_the_configured_commands(slack_settings: Any) -> None:
+    from tests.slack.conftest import serving
+
+    async with serving(slack_settings, slack_command_nps="/survey-nps") as h:
+        manager_help = "\n".join(await h.dm(MANAGER, "help"))
+        assert "For managers: /survey-nps summary" in manager_help
+        assert "start — take the survey" in manager_help
+        assert "delete my data — delete your data" in manager_help
+        assert "/start" not in manager_help and "/delete_my_data" not in manager_help
+        answers = await h.command(MANAGER, "/survey-nps", "summary 30d by colour")
+        assert answers[-1]["text"].startswith("Usage: /survey-nps summary")
+        h.api.add_user("UCUST", "Ana", "en-US")
+        customer_help = "\n".join(await h.dm("UCUST", "help"))
+        assert "For managers" not in customer_help and "export my data —" in customer_help
+
+
+async def test_a_manager_reads_their_own_language_in_slack(slack: SlackHarness) -> None:
+    await slack.dm(MANAGER, "language zh")
+    answers = await slack.command(MANAGER, "/nps", "summary 30d")
+    assert "NPS" in answers[-1]["text"] and "汇总" in answers[-1]["text"]
+    slack.api.add_user("UANGRY2", "Andrei", "en-US")
+    await slack.dm("UANGRY2", "start")
+    await slack.press("UANGRY2", "1")
+    alert_ts = next(ts for (chan, ts) in slack.api.messages if chan == ALERTS)
+    assert "Unhappy customer" in slack.api.messages[(ALERTS, alert_ts)]["text"]
+    await slack.press(MANAGER, "Reply", channel=ALERTS)
+    view = slack.api.sent("views.open")[-1].params["view"]
+    assert view["title"]["text"] == translator("zh").gettext("Reply to the customer")[:24]

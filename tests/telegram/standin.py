@@ -209,7 +209,9 @@ class BotAPIStandIn:
         out: dict[str, Any] = {}
         for key, value in form.items():
             if isinstance(value, web.FileField):
-                out[key] = {"filename": value.filename, "size": len(value.file.read())}
+                content = value.file.read()
+                out[key] = {"filename": value.filename, "size": len(content),
+                            "content": content}
             else:
                 out[key] = _decode(key, value)
         return out

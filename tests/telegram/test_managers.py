@@ -91,3 +91,24 @@ async def test_summary_for_managers_only(tg: Harness) -> None:
     assert len(got) == 1 and CJK.search(got[0])
     assert "+40" not in got[0] and "n =" not in got[0]
     assert got[0] == translator("zh").gettext("Sorry, this command is only for managers.")
+
+
+async def test_a_manager_reads_their_own_language_and_alerts_stay_in_manager_locale(
+        tg: Harness) -> None:
+    manager = tg.person(MANAGER_ID, "Maria Popescu", "en")
+    await manager.say("/language ro")
+    got = await manager.say("/nps summary 30d")
+    assert got[-1].startswith("Rezumat NPS")
+    help_text = "\n".join(await manager.say("/help"))
+    assert "Pentru manageri: /nps summary" in help_text
+    customer = tg.person(204, "Ion", "en")
+    await customer.say("/start")
+    await customer.press("2")
+    alert = tg.api.sent("sendMessage", ALERT_CHAT)[-1].params["text"]
+    assert "Unhappy customer" in alert  # the shared chat reads MANAGER_LOCALE (en)
+    in_group = tg.person(MANAGER_ID, "Maria Popescu", "en")
+    in_group.chat_id = ALERT_CHAT
+    await in_group.press("Claim")
+    assert in_group.toasts()[-1] == "Ați preluat această alertă."
+    assert "claimed by Maria Popescu" in tg.api.sent("editMessageText", ALERT_CHAT)[-1].params[
+        "text"]
