@@ -282,7 +282,10 @@ class SlackChannel(CountsHandled):
             return
         inbound = Inbound(CHANNEL, user, channel if channel.startswith("D") else "",
                           choice=value, display_name=person.name, locale_hint=person.locale,
-                          event_id=f"act:{user}:{action.get('action_ts', '')}",
+                          # What identifies the press (a replayed request carries the same
+                          # trigger_id), and nothing that identifies the person.
+                          event_id="act:" + str(body.get("trigger_id")
+                                                or action.get("action_ts", "")),
                           is_private=channel.startswith("D"))
         async with self._lock(user):
             out = await self._engine(self.engine.handle, inbound)
