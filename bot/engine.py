@@ -342,9 +342,11 @@ class Engine:
                 ctx.out.append(AlertUpdate(alert.channel, self._id(alert), alert.platform_ref,
                                            view, choices))
         if len(text) > self.comment_max_length:
-            ctx.out.append(Reply(ctx.t.gettext(
-                "Your comment was long, so we kept its first {count} characters."
-            ).format(count=self.comment_max_length)))
+            ctx.out.append(Reply(ctx.t.ngettext(
+                "Your comment was long, so we kept its first {count} character.",
+                "Your comment was long, so we kept its first {count} characters.",
+                self.comment_max_length,
+            ).format(count=ctx.t.number(self.comment_max_length))))
         self._advance(ctx, run, survey)
 
     def _advance(self, ctx: _Ctx, run: SurveyRun, survey: Survey) -> None:
@@ -508,7 +510,7 @@ class Engine:
         ctx.person.locale_chosen = True
         ctx.session.add(ctx.person)
         ctx.t = translator(code)
-        done = ctx.t.gettext("Language set to {language}.").format(language=language_name(code))
+        done = ctx.t.gettext("Language set to {language}.").format(language=ctx.t.language(code))
         ctx.out.append(EditPressed(done) if pressed else Reply(done))
         run = store.active_run(session=ctx.session, respondent_id=self._id(ctx.person))
         if run is not None:
