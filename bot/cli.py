@@ -1,4 +1,20 @@
-"""The ``survey-bot`` command."""
+"""The ``survey-bot`` command.
+
+Failures end in one line on stderr, ``survey-bot: <what failed>; <what to do>``, never a
+traceback (``LOG_LEVEL=DEBUG`` logs the traceback of an unexpected one), and an exit status:
+
+* 0: done;
+* 1: it failed while running: the database could not be reached or failed, the schema is
+  behind the code, the output was closed early (``| head``), writing failed, an unexpected error;
+* 2: bad usage or settings, found before anything ran: an unknown option, a bad environment
+  variable (``PORT``, ``LOG_LEVEL``, a malformed ``DATABASE_URL``), a bad survey file, an
+  ``--output`` file that cannot be created;
+* 130: interrupted (Ctrl-C).
+
+The long-running commands (``run``, ``web``, ``telegram``, ``slack-socket``) wait for a
+database that does not answer yet, retrying with bounded exponential backoff
+(:class:`bot.db.Backoff`) and logging each attempt, before giving up with that one line.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +22,66 @@ import argparse
 import csv
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
 from bot.settings import Settings, SettingsError, load_settings
 
+if TYPE_CHECKING:
+    from bot.db import Backoff
+
 log = logging.getLogger("survey-bot")
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+LONG_RUNNING = ("run", "web", "telegram", "slack-socket")
+EXIT_CODES = """exit status:
+  0    done
+  1    failed while running (database unreachable or failing, schema out of date, output
+       closed early, write error)
+  2    bad usage or settings (unknown option, bad environment variable or DATABASE_URL, bad
+       survey file, --output that cannot be created)
+  130  interrupted
+
+run, web, telegram and slack-socket wait for a database that does not answer yet, retrying
+for about a minute and logging each attempt. LOG_LEVEL=DEBUG shows Alembic's own lines and the
+traceback of an unexpected error."""
+
+
+class UsageError(Exception):
+    """A bad option value or setting, found before anything ran (exit status 2)."""
+
+
+def _version() -> str:
+    try:
+        return metadata.version("survey-bot")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="survey-bot", description=(
-        "NPS, CSAT and CES surveys in Telegram, Slack and the console."))
-    sub = p.add_subparsers(dest="cmd", required=True)
+    p = argparse.ArgumentParser(
+        prog="survey-bot", description="NPS, CSAT and CES surveys in Telegram, Slack and the "
+        "console. Settings come from environment variables or a .env file.",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}",
+                   help="print the version and exit")
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND",
+                           help="what to do; survey-bot COMMAND --help tells more")
     sub.add_parser("run", help="start every configured channel (the console when none is)")
     sub.add_parser("web", help="serve the Telegram webhook and the Slack endpoint on $PORT")
     sub.add_parser("telegram", help="run the Telegram bot with long polling")
     sub.add_parser("slack-socket", help="run the Slack app in Socket Mode")
     chat = sub.add_parser("chat", help="talk to the bot in this terminal")
-    chat.add_argument("--lang", choices=["en", "ro", "zh"], default=None)
+    chat.add_argument("--lang", choices=["en", "ro", "zh"], default=None,
+                      help="the language to talk in (default: DEFAULT_LOCALE)")
     chat.add_argument("--as-manager", action="store_true",
                       help="act as a manager (summaries, alerts); no survey is started")
     chat.add_argument("--demo", action="store_true",
@@ -39,14 +95,18 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--lang", choices=["en", "ro", "zh"], default=None,
                          help="language of the text format (default: MANAGER_LOCALE)")
     export = sub.add_parser("export", help="write every answer to stdout or a file")
-    export.add_argument("--format", choices=["csv", "jsonl"], default="csv")
-    export.add_argument("--output", "-o", default="-")
+    export.add_argument("--format", choices=["csv", "jsonl"], default="csv",
+                        help="csv with a header row (default), or jsonl: one JSON object a line")
+    export.add_argument("--output", "-o", default="-", metavar="FILE",
+                        help="the file to write, replaced if it exists (default: - for stdout)")
     db = sub.add_parser("db", help="database schema")
-    db_sub = db.add_subparsers(dest="db_cmd", required=True)
+    db_sub = db.add_subparsers(dest="db_cmd", required=True, metavar="COMMAND",
+                               help="what to do with the schema")
     db_sub.add_parser("upgrade", help="migrate the schema to the newest version")
     db_sub.add_parser("current", help="print the schema version")
     demo = sub.add_parser("demo", help="demo data")
-    demo_sub = demo.add_subparsers(dest="demo_cmd", required=True)
+    demo_sub = demo.add_subparsers(dest="demo_cmd", required=True, metavar="COMMAND",
+                                   help="what to do with demo data")
     seed = demo_sub.add_parser("seed", help="fill the database with realistic answers over the "
                                "last 120 days")
     seed.add_argument("--answers", type=int, default=1000, help="how many answers (default 1000)")
@@ -54,7 +114,8 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--force", action="store_true",
                       help="add demo answers even where real answers are stored")
     i18n = sub.add_parser("i18n", help="translation catalogs")
-    i18n_sub = i18n.add_subparsers(dest="i18n_cmd", required=True)
+    i18n_sub = i18n.add_subparsers(dest="i18n_cmd", required=True, metavar="COMMAND",
+                                   help="what to do with the catalogs")
     i18n_sub.add_parser("compile", help="compile the .po catalogs into .mo files")
     i18n_sub.add_parser("update", help="extract the strings and update every catalog")
     return p
@@ -118,17 +179,37 @@ def _demo_seed(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _output_file(value: str) -> Path | None:
+    """The ``--output`` path, checked before the database is touched; None for stdout."""
+    if value == "-":
+        return None
+    path = Path(value)
+    if path.is_dir():
+        raise UsageError(f"--output {value}: is a directory; name a file")
+    if not path.parent.is_dir():
+        raise UsageError(f"--output {value}: the directory {path.parent} does not exist; "
+                         "create it or choose another path")
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"--output {value}: permission denied; choose another path")
+    return path
+
+
 def _export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import prepare_database
     from bot.export import export
 
+    target = _output_file(args.output)
     db = prepare_database(settings)
     try:
         with Session(db.read_engine) as session:
-            if args.output == "-":
+            if target is None:
                 count = export(session, sys.stdout, args.format)
             else:
-                with open(args.output, "w", encoding="utf-8", newline="") as fh:
+                try:
+                    fh = target.open("w", encoding="utf-8", newline="")
+                except OSError as exc:
+                    raise UsageError(f"--output {args.output}: {exc.strerror}") from exc
+                with fh:
                     count = export(session, fh, args.format)
     finally:
         db.dispose()
@@ -136,36 +217,82 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def _say(message: object) -> None:
+    """One line on stderr; nothing when stderr itself is gone."""
+    try:
+        print(f"survey-bot: {message}", file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+def _configure_logging(level: str) -> None:
+    try:
+        logging.basicConfig(level=level.upper(),
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    except ValueError as exc:
+        raise UsageError(f"bad setting: LOG_LEVEL: {exc}; use DEBUG, INFO, WARNING or "
+                         "ERROR") from exc
+
+
+def main(argv: Sequence[str] | None = None, *, backoff: Backoff | None = None) -> int:
+    """``survey-bot``; ``backoff`` paces the long-running commands' wait for the database."""
+    try:
+        code = _main(argv, backoff)
+        sys.stdout.flush()  # a closed pipe may only show here, on the last buffered output
+        return code
+    except BrokenPipeError:
+        # As Python's documentation of SIGPIPE recommends: point stdout at devnull so that
+        # the interpreter's own flush at exit does not fail again, and exit non-zero.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):  # stdout is not a file (tests capture it)
+            pass
+        _say("the output was closed before everything was written (broken pipe)")
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None, backoff: Backoff | None) -> int:
+    args = _parser().parse_args(argv)  # bad usage: argparse prints it and exits with 2
     try:
         settings = load_settings()
-    except SettingsError as exc:
-        print(f"survey-bot: {exc}", file=sys.stderr)
-        return 2
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        _configure_logging(settings.log_level)
+    except (SettingsError, UsageError) as exc:
+        _say(exc)
+        return EXIT_USAGE
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.app import SchemaOutOfDate
+    from bot.db import DatabaseUnavailable, DatabaseUrlError, explain
     from bot.surveys import SurveyConfigError
 
     try:
-        return _dispatch(settings, args)
-    except SurveyConfigError as exc:
-        print(f"survey-bot: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+        return _dispatch(settings, args, backoff)
+    except (UsageError, DatabaseUrlError, SurveyConfigError) as exc:
+        _say(exc)
+        return EXIT_USAGE
+    except (DatabaseUnavailable, SchemaOutOfDate) as exc:
+        _say(exc)
+        return EXIT_FAILED
+    except DBAPIError as exc:
+        _say(explain(exc, settings.database_url))
+        return EXIT_FAILED
+    except (BrokenPipeError, KeyboardInterrupt):
+        raise
+    except OSError as exc:  # a full disk, a port in use, ...
+        _say(f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else exc)
+        return EXIT_FAILED
+    except Exception as exc:  # the promise is one line, never a traceback
+        log.debug("unexpected error", exc_info=True)
+        _say(f"unexpected error: {type(exc).__name__}: {exc} (LOG_LEVEL=DEBUG shows the "
+             "traceback)")
+        return EXIT_FAILED
 
 
-def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
-    if args.cmd == "db":
-        from bot.db import current_revision, open_database, upgrade
-
-        if args.db_cmd == "upgrade":
-            upgrade(settings.database_url)
-        db = open_database(settings.database_url)
-        print(f"schema version: {current_revision(db.engine)}")
-        db.dispose()
-        return 0
+def _dispatch(settings: Settings, args: argparse.Namespace, backoff: Backoff | None) -> int:
     if args.cmd == "i18n" and args.i18n_cmd == "update":
         from bot.catalogs import update
 
@@ -180,12 +307,28 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         for path in compile_catalogs():
             print(path)
         return 0
+    from bot.db import check_url, wait_for_database
+
+    check_url(settings.database_url)
+    if args.cmd == "db":
+        from bot.db import current_revision, open_database, upgrade
+
+        if args.db_cmd == "upgrade":
+            upgrade(settings.database_url)
+        db = open_database(settings.database_url)
+        try:
+            print(f"schema version: {current_revision(db.engine)}")
+        finally:
+            db.dispose()
+        return 0
     if args.cmd == "summary":
         return _summary(settings, args)
     if args.cmd == "demo":
         return _demo_seed(settings, args)
     if args.cmd == "export":
         return _export(settings, args)
+    if args.cmd in LONG_RUNNING:
+        wait_for_database(settings.database_url, backoff)
     if args.cmd == "chat" or (args.cmd == "run" and not (
             settings.telegram_enabled or settings.slack_enabled)):
         from adapters.console import run_console
@@ -196,7 +339,11 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         if as_manager or demo:
             settings = settings.model_copy(update={"console_manager": True})
         engine = build_engine(settings)
-        run_console(engine, lang=getattr(args, "lang", None), as_manager=as_manager, demo=demo)
+        try:
+            run_console(engine, lang=getattr(args, "lang", None), as_manager=as_manager,
+                        demo=demo)
+        finally:
+            engine.db.dispose()
         return 0
     from adapters.runner import serve
 

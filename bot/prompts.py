@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import buttons
 from bot.buttons import AlertAction
-from bot.i18n import Translator, language_name
+from bot.i18n import Translator
 from bot.messages import Choice
 from bot.models import Alert, AlertNote, AlertStatus, Answer, NoteKind, Respondent
 from bot.style import ChannelStyle
@@ -78,7 +78,7 @@ def alert_text(
             score=answer.score, high=answer.scale_max, metric=metric_label(answer.metric, t)
         ),
         t.gettext("Customer: {name} on {channel}, speaks {language}").format(
-            name=name, channel=answer.channel, language=language_name(answer.locale)
+            name=name, channel=channel_label(answer.channel, t), language=t.language(answer.locale)
         ),
     ]
     if answer.comment:

@@ -1,8 +1,13 @@
-"""Every catalog is complete: nothing untranslated or fuzzy, placeholders and plurals right."""
+"""Every catalog is complete: nothing untranslated or fuzzy, placeholders and plurals right;
+GNU msgfmt accepts it; Romanian buttons speak the formal imperative."""
 
 from __future__ import annotations
 
+import ast
+import os
 import re
+import shutil
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -14,6 +19,7 @@ from bot.i18n import LOCALES_DIR, SUPPORTED, translator
 
 PLACEHOLDER = re.compile(r"\{[a-z_]*\}")
 PLURALS = {"en": 2, "ro": 3, "zh": 1}
+ROOT = LOCALES_DIR.parent
 
 
 def load(lang: str) -> Catalog:
@@ -103,3 +109,88 @@ def test_catalogs_ship_in_the_wheel() -> None:
     catalogs = {LOCALES_DIR / lang / "LC_MESSAGES" / "messages.po" for lang in SUPPORTED}
     assert catalogs | {LOCALES_DIR / "messages.pot"} <= shipped
     assert LOCALES_DIR == Path(__file__).resolve().parent.parent / "locales"
+
+
+@pytest.mark.parametrize("po", sorted(LOCALES_DIR.glob("*/LC_MESSAGES/*.po")),
+                         ids=lambda p: p.parent.parent.name)
+def test_msgfmt_accepts_the_catalog(po: Path) -> None:
+    """GNU msgfmt's own checks (header, plural forms, and every format string against its
+    msgid), which Poedit and translators' tools apply when they open or save a catalog.
+    Without msgfmt this skips, except where REQUIRE_MSGFMT is set (``.ci/run``)."""
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:
+        reason = "GNU msgfmt is not installed (Debian/Ubuntu: apt-get install gettext)"
+        if os.environ.get("REQUIRE_MSGFMT"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    done = subprocess.run([msgfmt, "-c", "--check-format", "-o", os.devnull, str(po)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, f"msgfmt -c --check-format {po}:\n{done.stderr}"
+
+
+# Romanian tu-form imperatives (and first-person forms) that have been, or could be, written on
+# a button or a menu entry; the formal forms end in -ți (Omiteți, Renunțați, Preluați).  Only the
+# label's first word is checked (after "Da," / "Nu,"): there a tu-form cannot be anything else,
+# while later in a phrase some of these words are infinitives ("pentru a trimite").
+RO_INFORMAL = frozenset("""
+    sari omite renunță renunț anulează anulez șterge șterg păstrează păstrez trimite trimit
+    răspunde răspund preia preiau rezolvă rezolv începe încep pornește pornesc completează
+    alege confirmă confirm continuă închide deschide oprește vezi arată scrie apasă
+    atinge selectează salvează modifică adaugă elimină caută primește dezabonează-te abonează-te
+""".split())
+
+
+def _button_and_menu_msgids() -> dict[str, set[str]]:
+    """Every msgid the code shows on a button or in a command menu, by where it was found:
+    ``Choice(t.gettext("…"), …)``, a Slack modal's ``submit`` / ``close``, the Telegram menu's
+    ``N_("…")`` entries."""
+    found: dict[str, set[str]] = {"choice": set(), "modal": set(), "menu": set()}
+
+    def gettext_arg(node: ast.AST) -> str | None:
+        if isinstance(node, ast.Subscript):  # tm.gettext("Send")[:24]
+            node = node.value
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "gettext" and node.args
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            return node.args[0].value
+        return None
+
+    for path in sorted((ROOT / "bot").rglob("*.py")) + sorted((ROOT / "adapters").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and (
+                    node.func.id == "Choice") and node.args:
+                if (label := gettext_arg(node.args[0])) is not None:
+                    found["choice"].add(label)
+            elif isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values, strict=True):
+                    if (isinstance(key, ast.Constant) and key.value in ("submit", "close")
+                            and isinstance(value, ast.Dict)):
+                        for k, v in zip(value.keys, value.values, strict=True):
+                            if isinstance(k, ast.Constant) and k.value == "text" and (
+                                    label := gettext_arg(v)) is not None:
+                                found["modal"].add(label)
+            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                  and node.func.id == "N_" and path.parent.name == "telegram"
+                  and path.name == "menu.py" and isinstance(node.args[0], ast.Constant)):
+                found["menu"].add(str(node.args[0].value))
+    return found
+
+
+def _leading_word(label: str) -> str:
+    rest = re.sub(r"^(da|nu),\s*", "", label.strip(), flags=re.IGNORECASE)
+    return rest.split()[0].strip(",.:;!?„”").lower() if rest.split() else ""
+
+
+def test_romanian_buttons_and_menus_use_the_formal_imperative() -> None:
+    found = _button_and_menu_msgids()
+    assert all(found.values()), f"the label finder found nothing somewhere: {found}"
+    catalog = load("ro")
+    ro = {m.id: m.string for m in catalog if isinstance(m.id, str) and m.id}
+    labels = {msgid: ro[msgid] for kind in found.values() for msgid in kind}
+    # Help lines ("{start} — take the survey") are menu entries too.
+    labels.update({msgid: text.split(" — ", 1)[1] for msgid, text in ro.items()
+                   if re.match(r"^\{[a-z_]+\} — ", msgid) and " — " in text})
+    informal = {msgid: text for msgid, text in labels.items()
+                if _leading_word(text) in RO_INFORMAL}
+    assert not informal, f"ro: use the formal imperative (-ți) on buttons and menus: {informal}"

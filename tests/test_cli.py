@@ -1,11 +1,16 @@
-"""The survey-bot command: console chat, summary formats, export, db upgrade, bad settings."""
+"""The survey-bot command: console chat, summary formats, export, db upgrade, bad settings,
+help and version.  How it fails is in test_cli_failures.py."""
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
+import subprocess
+import sys
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +18,7 @@ import pytest
 
 from adapters.console import ConsoleChannel, run_console
 from bot.app import build_engine
-from bot.cli import main
+from bot.cli import _parser, main
 
 
 @pytest.fixture
@@ -112,3 +117,34 @@ def test_bad_survey_file_stops_start(env: str, monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.setenv("SURVEY_FILE", str(bad))
     assert main(["chat"]) == 2
     assert "metric" in capsys.readouterr().err
+
+
+def _undocumented(parser: argparse.ArgumentParser, path: str) -> list[str]:
+    """Every option, sub-command and sub-command group under ``parser`` without help text."""
+    missing = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            if not action.help:
+                missing.append(f"{path} {action.metavar or action.dest}")
+            helps = {choice.dest: choice.help for choice in action._choices_actions}
+            for name, sub in action.choices.items():
+                if not helps.get(name):
+                    missing.append(f"{path} {name}")
+                missing += _undocumented(sub, f"{path} {name}")
+        elif not action.help or action.help == argparse.SUPPRESS:
+            missing.append(f"{path} {'/'.join(action.option_strings) or action.dest}")
+    return missing
+
+
+def test_every_option_and_command_has_help() -> None:
+    parser = _parser()
+    assert _undocumented(parser, "survey-bot") == []
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert {"run", "summary", "export", "db", "i18n"} <= set(commands.choices), "walked them"
+
+
+def test_version_is_the_installed_package_version(tmp_path: Path) -> None:
+    done = subprocess.run([str(Path(sys.executable).with_name("survey-bot")), "--version"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"survey-bot {metadata.version('survey-bot')}"

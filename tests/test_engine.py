@@ -112,7 +112,7 @@ def test_detractor_alert_claim_reply_resolve(engine: Engine) -> None:
     out = cust.press_score(2)
     posts = of_type(out, AlertPost)
     assert len(posts) == 1 and "2/10" in posts[0].text and "Ion Popescu" in posts[0].text
-    assert "Română" in posts[0].text
+    assert "speaks Romanian" in posts[0].text
     alert_id = posts[0].alert_id
     engine.set_alert_ref(alert_id, "alerts:1")
     out = cust.say("Comanda a întârziat două săptămâni")

@@ -206,9 +206,10 @@ class Conversation:
             turn.session.add(answer)
             self.alerts.comment_added(turn, answer)
         if len(text) > limit:
-            turn.say(Reply(t.gettext(
-                "Your comment was long, so we kept its first {count} characters."
-            ).format(count=limit)))
+            turn.say(Reply(t.ngettext(
+                "Your comment was long, so we kept its first {count} character.",
+                "Your comment was long, so we kept its first {count} characters.", limit,
+            ).format(count=t.number(limit))))
         self._advance(turn, run, survey)
 
     def _advance(self, turn: Turn, run: SurveyRun, survey: Survey) -> None:

@@ -19,7 +19,7 @@ async def test_detractor_alert_claim_reply_resolve(tg: Harness) -> None:
     assert len(alerts) == 1
     text = alerts[0].params["text"]
     assert "Unhappy customer" in text and "3/10" in text and "Wang Fang" in text
-    assert "简体中文" in text  # the customer's language
+    assert "on Telegram, speaks Simplified Chinese" in text  # in the managers' language
     labels = [b["text"] for row in alerts[0].params["reply_markup"]["inline_keyboard"]
               for b in row]
     assert labels == ["Claim", "Reply", "Resolved"]
