@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -42,7 +43,7 @@ from bot.prompts import (
     question_text,
     score_choices,
 )
-from bot.reports import manager_command
+from bot.reports import manager_command, manager_help_line
 from bot.surveys import Question, Survey, SurveyCatalog
 from scoring import bucket_for
 
@@ -88,6 +89,7 @@ class Engine:
         default_locale: str = "en",
         channel_locales: Mapping[str, str] | None = None,
         comment_max_length: int = 2000,
+        report_timezone: str = "UTC",
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.db = db
@@ -97,6 +99,7 @@ class Engine:
         self.default_locale = default_locale
         self.channel_locales = dict(channel_locales or {})
         self.comment_max_length = comment_max_length
+        self.report_zone = ZoneInfo(report_timezone)  # summaries' days and the daily rollup
         self.clock = clock
         self._handled = 0
 
@@ -306,7 +309,7 @@ class Engine:
             score=score, scale_min=low, scale_max=high, bucket=bucket,
             locale=ctx.person.locale, channel=ctx.channel, event_id=ctx.inbound.event_id,
             created_at=self.clock(),
-        ))
+        ), zone=self.report_zone)
         if pressed:
             ctx.out.append(EditPressed(question.text.render(ctx.t) + "\n" + ctx.t.gettext(
                 "Your answer: {score}").format(score=score)))
@@ -455,7 +458,7 @@ class Engine:
                 return
             ctx.out.append(Reply(manager_command(
                 ctx.session, command, args, self.manager_translator, self.clock(),
-                command_name(ctx.channel, command),
+                command_name(ctx.channel, command), zone=self.report_zone,
             )))
         else:
             self._help(ctx)
@@ -535,10 +538,8 @@ class Engine:
         ]
         if self.is_manager(ctx.channel, ctx.person.platform_user_id):
             lines.append("")
-            lines.append(t.gettext(
-                "For managers: {nps} summary [7d|30d|90d|all|2026-01-01..2026-03-31] "
-                "[by channel|language|campaign|survey], and the same with {csat} and {ces}."
-            ).format(nps=ctx.cmd("nps"), csat=ctx.cmd("csat"), ces=ctx.cmd("ces")))
+            lines.append(manager_help_line(
+                t, nps=ctx.cmd("nps"), csat=ctx.cmd("csat"), ces=ctx.cmd("ces")))
         ctx.out.append(Reply("\n".join(lines)))
 
     def _on_delete_choice(self, ctx: _Ctx, confirmed: bool) -> None:
@@ -546,7 +547,8 @@ class Engine:
         if not confirmed:
             ctx.out.append(EditPressed(t.gettext("Nothing was deleted.")))
             return
-        count = store.delete_respondent(session=ctx.session, respondent_id=self._id(ctx.person))
+        count = store.delete_respondent(session=ctx.session, respondent_id=self._id(ctx.person),
+                                        zone=self.report_zone)
         ctx.out.append(EditPressed(t.ngettext(
             "Deleted: {count} answer and your profile.",
             "Deleted: {count} answers and your profile.", count,
