@@ -57,7 +57,8 @@ def summary_table(report: Report, t: Translator) -> Table:
     table.add_column("n", justify="right")
     table.add_column(metric_label(metric, t) if metric == "nps" else t.gettext(
         "{metric} ({level} interval)").format(metric=metric_label(metric, t),
-                                              level=t.percent(0.95)), justify="right")
+                                              level=t.percent(0.95)), justify="right",
+                     no_wrap=True)
     if metric != "nps":
         table.add_column(t.gettext("Mean"), justify="right")
     names = bucket_names(t)
