@@ -156,7 +156,7 @@ def _rolling(count: int, unit: str, today: date) -> tuple[date, tuple[date, date
         raise PeriodError("a period must be at least one day long", "empty")
     days = count * (7 if unit == "w" else 1)
     months = count * (12 if unit == "y" else 1)
-    if days > MAX_DAYS:
+    if days > MAX_DAYS or months > 12 * 11:  # eleven years are too long however counted
         raise PeriodError("a period can be at most ten years long", "too_long")
     try:
         first = (today - timedelta(days=days - 1) if unit in "dw"
