@@ -154,8 +154,8 @@ def _rolling(count: int, unit: str, today: date) -> tuple[date, tuple[date, date
     """The first day of ``count`` units ending today, and the span before it."""
     if count == 0:
         raise PeriodError("a period must be at least one day long", "empty")
-    days = count * (7 if unit == "w" else 1)
-    months = count * (12 if unit == "y" else 1)
+    days = count * (7 if unit == "w" else 1) if unit in "dw" else 0
+    months = count * (12 if unit == "y" else 1) if unit in "my" else 0
     if days > MAX_DAYS or months > 12 * 11:  # eleven years are too long however counted
         raise PeriodError("a period can be at most ten years long", "too_long")
     try:
