@@ -202,7 +202,7 @@ def rebuild_counts(*, session: Session, zone: ZoneInfo) -> None:
     if lo is not None and hi is not None:
         spans = values(column("span_from", UTCDateTime()), column("span_to", UTCDateTime()),
                        column("shift", Integer()), name="spans").data(
-            offset_spans(zone, lo, hi + timedelta(seconds=1)))
+            offset_spans(zone, lo, hi + timedelta(seconds=1))).cte("spans")
         answers = Answer.__table__.c  # type: ignore[attr-defined]
         if _dialect(session) == "sqlite":
             day: Any = func.date(answers.created_at,

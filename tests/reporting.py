@@ -3,6 +3,7 @@ rollup is kept as the engine keeps it), and counts taken straight from the raw r
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ from bot.store import add_answer
 from scoring import bucket_for
 
 SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+_calls = itertools.count()
 
 
 @dataclass(frozen=True)
@@ -35,10 +37,11 @@ def store_rows(engine: Engine, rows: Iterable[Row]) -> None:
     engine's report zone."""
     with Session(engine.db.engine) as s:
         people: dict[tuple[str, str], tuple[int, int]] = {}
+        call = next(_calls)
         for i, row in enumerate(rows):
             if (row.channel, row.locale) not in people:
                 person = Respondent(channel=row.channel, locale=row.locale,
-                                    platform_user_id=f"{row.channel}-{row.locale}",
+                                    platform_user_id=f"{row.channel}-{row.locale}-{call}",
                                     display_name=f"Person {row.locale}")
                 s.add(person)
                 s.flush()
