@@ -160,11 +160,14 @@ def test_json_floats_are_rounded_as_the_text_shows_them(engine: Engine) -> None:
 
 
 def test_empty_period(engine: Engine) -> None:
-    report = report_of(engine, "nps", "7d")
+    seed(engine, [("nps", 9, 10, None)])
+    report = report_of(engine, "nps", "7d")  # an answer in the span before, none in this one
     text = render_report(report, translator("en"))
-    assert "No answers in this period yet." in text
-    assert "Trend: no answers in Nov 11\u2009–\u200917, 2026 to compare with." in text
+    assert "No answers in this period yet." in text and "Trend" not in text
     assert report_dict(report)["n"] == 0 and report_dict(report)["change"] is None
+    report = report_of(engine, "nps", "2026-11-14")  # the other way round
+    assert "Trend: no answers in Nov 13, 2026 to compare with." in render_report(
+        report, translator("en"))
 
 
 # ------------------------------------------------------------------ every split, every metric

@@ -82,9 +82,10 @@ def unit(metric: str, t: Translator) -> str:
 
 
 def trend_line(report: Report, t: Translator) -> str | None:
-    """The change against the previous span, naming its dates; None for all time."""
+    """The change against the previous span, naming its dates; None for all time or when this
+    period has no answers (its headline says so)."""
     before = report.previous_period
-    if before is None or report.previous is None:
+    if before is None or report.previous is None or not report.current:
         return None
     span = span_text(before, t)
     change: Trend | None = trend(report.metric, report.previous, report.current)
