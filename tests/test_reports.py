@@ -249,7 +249,7 @@ def test_every_form_works_in_chat(make_settings: Callable[..., Any]) -> None:
     engine = build_engine(make_settings(console_manager=True, report_timezone="Europe/Bucharest"))
     engine.clock = lambda: NOW
     try:
-        seed(engine, [("nps", 10, 0, None)])
+        seed(engine, [("nps", 10, 0, None), ("nps", 9, 40, None)])  # 24 Nov, 15 Oct
         boss = Person(engine, "console-manager")
         for form in (*FORMS, "2026-01-01 .. 2026-03-31", "2026-10-01..2026-10-31"):
             out = texts(boss.command("nps", f"summary {form}"))
