@@ -346,3 +346,22 @@ def test_a_half_hour_zone(make_settings: Callable[..., Any]) -> None:
                           datetime(2026, 10, 15, 18, 30, tzinfo=UTC)) == {4: 1, 3: 1}
     finally:
         engine.db.dispose()
+
+
+def test_no_msgid_reads_as_a_percent_directive() -> None:
+    """``msgfmt -c`` refused both catalogs while a msgid held a literal "95% i…": the level is a
+    ``{level}`` placeholder now, formatted by Babel ("95 %" in Romanian)."""
+    import shutil
+    import subprocess
+
+    from babel.messages.pofile import read_po
+
+    from bot.i18n import LOCALES_DIR
+
+    with (LOCALES_DIR / "messages.pot").open("rb") as fh:
+        flagged = [m.id for m in read_po(fh) if m.id and "python-format" in m.flags]
+    assert not flagged
+    if shutil.which("msgfmt"):
+        for lang in ("en", "ro", "zh"):
+            po = LOCALES_DIR / lang / "LC_MESSAGES" / "messages.po"
+            subprocess.run(["msgfmt", "-c", "-o", "/dev/null", str(po)], check=True, timeout=30)
