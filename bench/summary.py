@@ -1,11 +1,16 @@
-"""Time `/nps summary` over 1,000,000 answers on SQLite and on PostgreSQL.
+"""Time `/nps summary` over 1,000,000 answers on SQLite and on PostgreSQL, in several report
+time zones.
 
     .venv/bin/python bench/summary.py [--rows 1000000] [--skip-postgres]
+        [--timezones UTC,Asia/Kolkata,Europe/Bucharest]
 
-Loads the rows (spread over the last 365 days; about 1 in 20 with a comment), then times the
-manager command through the real engine for 30d and all, and prints the median and worst of
-several runs and the Python heap peak during a summary (tracemalloc), at a tenth of the rows and
-at all of them, to show memory stays flat.  Reaches nothing but 127.0.0.1.
+Loads the rows (spread over the last 365 days; about 1 in 20 with a comment) and counts the
+daily rollup in UTC; then, for each REPORT_TIMEZONE, starts the engine as the migrating process
+does (which recounts the rollup by local day when the zone changed: its time is printed) and
+times the manager command through the real engine for 30d, 1y, last month and all, printing the
+median and worst of several runs and the Python heap peak during a summary (tracemalloc), at a
+tenth of the rows and at all of them, to show time and memory stay flat.  Reaches nothing but
+127.0.0.1.
 """
 
 from __future__ import annotations
@@ -24,8 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rich.progress import Progress
-from sqlalchemy import text
-from sqlmodel import Session
+from sqlalchemy import bindparam, text
+from sqlmodel import Session, UTCDateTime
 
 from bot.app import build_engine
 from bot.engine import Engine
@@ -36,6 +41,9 @@ from bot.store import rebuild_counts
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 BATCH = 20_000
 PEOPLE = 50_000
+ZONES = "UTC,Asia/Kolkata,Europe/Bucharest"
+# Timestamps bound as the ORM binds them, so SQLite stores them in its one text format.
+AT = bindparam("t", type_=UTCDateTime())
 
 
 def bucket(score: int) -> str:
@@ -50,7 +58,8 @@ def load(engine: Engine, start: int, stop: int, now: datetime) -> None:
             conn.execute(text(
                 "INSERT INTO respondents (id, channel, platform_user_id, chat_id, display_name, "
                 "locale, locale_chosen, opted_out, unreachable, first_seen, last_seen) VALUES "
-                "(:id, 'telegram', :uid, :uid, :name, 'en', false, false, false, :t, :t)"),
+                "(:id, 'telegram', :uid, :uid, :name, 'en', false, false, false, :t, :t)"
+            ).bindparams(AT),
                 [{"id": i + 1, "uid": f"u{i}", "name": f"Person {i}", "t": now}
                  for i in range(PEOPLE)])
     with Progress(transient=True) as progress:
@@ -72,12 +81,12 @@ def load(engine: Engine, start: int, stop: int, now: datetime) -> None:
                 conn.execute(text(
                     "INSERT INTO survey_runs (id, respondent_id, survey, step, status, "
                     "started_at, updated_at) VALUES (:id, :rid, 'default', 2, 'completed', :t, :t)"
-                ), runs)
+                ).bindparams(AT), runs)
                 conn.execute(text(
                     "INSERT INTO answers (id, respondent_id, survey_run_id, survey, question_key, "
                     "metric, score, scale_min, scale_max, bucket, comment, locale, channel, "
                     "created_at) VALUES (:id, :rid, :run, 'default', 'nps', 'nps', :score, 0, "
-                    "10, :bucket, :comment, 'en', 'telegram', :t)"), answers)
+                    "10, :bucket, :comment, 'en', 'telegram', :t)").bindparams(AT), answers)
             progress.advance(task, hi - lo)
     with engine.db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":  # explicit ids above: move the sequences on
@@ -85,7 +94,7 @@ def load(engine: Engine, start: int, stop: int, now: datetime) -> None:
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                   f"(SELECT max(id) FROM {table}))"))
     with Session(engine.db.engine) as session:  # the rollup the engine keeps when it stores
-        rebuild_counts(session=session)
+        rebuild_counts(session=session, zone=engine.report_zone)
         session.commit()
     with engine.db.engine.begin() as conn:
         conn.execute(text("ANALYZE"))
@@ -108,26 +117,43 @@ def time_summary(engine: Engine, period: str, repeats: int) -> tuple[float, floa
     return statistics.median(times), max(times), peak / 2**20, reply
 
 
-def bench(name: str, url: str, rows: int, repeats: int) -> None:
+def engine_for(url: str, zone: str) -> tuple[Engine, float]:
+    """The engine a migrating process builds, and the seconds it took (the rollup recount)."""
     settings = Settings(_env_file=None, database_url=url,  # type: ignore[call-arg]
-                        telegram_manager_ids=frozenset({"manager"}))
+                        telegram_manager_ids=frozenset({"manager"}), report_timezone=zone)
+    t0 = time.perf_counter()
     engine = build_engine(settings)
+    return engine, time.perf_counter() - t0
+
+
+def bench(name: str, url: str, rows: int, repeats: int, zones: list[str]) -> None:
+    loader, _ = engine_for(url, "UTC")
     now = datetime.now(UTC)
+    month = (now.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    reply = ""
     try:
         checkpoints = sorted({rows // 10, rows})
         loaded = 0
         for target in checkpoints:
             t0 = time.perf_counter()
-            load(engine, loaded, target, now)
+            load(loader, loaded, target, now)
             print(f"{name}: loaded {target - loaded:,} answers in {time.perf_counter() - t0:.1f} s")
             loaded = target
-            for period in ("30d", "all"):
-                med, worst, peak, reply = time_summary(engine, period, repeats)
-                print(f"{name}: {target:>9,} rows  /nps summary {period:<4} median {med:7.1f} ms"
-                      f"  worst {worst:7.1f} ms  heap peak {peak:5.2f} MiB")
+            for zone in zones:
+                engine, startup = engine_for(url, zone)
+                try:
+                    print(f"{name}: {target:>9,} rows  REPORT_TIMEZONE={zone}: start-up with the "
+                          f"rollup recount {startup:5.1f} s")
+                    for period in ("30d", "1y", month, "all"):
+                        med, worst, peak, reply = time_summary(engine, period, repeats)
+                        print(f"{name}: {target:>9,} rows  {zone:<16} /nps summary {period:<7} "
+                              f"median {med:7.1f} ms  worst {worst:7.1f} ms  "
+                              f"heap peak {peak:5.2f} MiB")
+                finally:
+                    engine.db.dispose()
         print(f"{name}: last reply:\n{reply}\n")
     finally:
-        engine.db.dispose()
+        loader.db.dispose()
 
 
 def main() -> None:
@@ -135,9 +161,12 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--skip-postgres", action="store_true")
+    ap.add_argument("--timezones", default=ZONES,
+                    help=f"comma-separated REPORT_TIMEZONE values (default: {ZONES})")
     args = ap.parse_args()
+    zones = [z.strip() for z in args.timezones.split(",") if z.strip()]
     with tempfile.TemporaryDirectory() as tmp:
-        bench("sqlite", f"sqlite:///{tmp}/bench.db", args.rows, args.repeats)
+        bench("sqlite", f"sqlite:///{tmp}/bench.db", args.rows, args.repeats, zones)
     if args.skip_postgres:
         return
     import psycopg
@@ -147,7 +176,7 @@ def main() -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
         bench("postgresql", f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", args.rows,
-              args.repeats)
+              args.repeats, zones)
     finally:
         with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

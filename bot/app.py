@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import logging
+from zoneinfo import ZoneInfo
 
+from sqlmodel import Session
+
+from bot import store
 from bot.db import Database, current_revision, head_revision, open_database, upgrade
 from bot.engine import Engine
 from bot.settings import Settings
@@ -13,24 +17,40 @@ log = logging.getLogger(__name__)
 
 
 class SchemaOutOfDate(RuntimeError):
-    """The PostgreSQL schema is behind the code; ``survey-bot db upgrade`` fixes it."""
+    """The PostgreSQL schema (or the daily rollup's time zone) is behind the settings;
+    ``survey-bot db upgrade`` fixes it."""
 
 
 def prepare_database(settings: Settings, *, migrate: bool = True) -> Database:
-    """Open the database, brought to the newest schema with ``migrate``; without it (worker
-    and secondary web processes, started after their parent migrated) only checked."""
+    """Open the database, brought to the newest schema with ``migrate`` (and its daily rollup
+    recounted once when REPORT_TIMEZONE changed); without it (worker and secondary web
+    processes, started after their parent migrated) only checked."""
     url = settings.database_url
     if migrate:
         upgrade(url)
     db = open_database(url)
-    if not migrate:
-        current, head = current_revision(db.engine), head_revision()
-        if current != head:
-            db.dispose()
-            raise SchemaOutOfDate(
-                f"DATABASE_URL: schema is at {current}, the code needs {head}; "
-                "run `survey-bot db upgrade`"
-            )
+    zone = ZoneInfo(settings.report_timezone)
+    if migrate:
+        with Session(db.engine) as session:
+            if store.sync_rollup_zone(session=session, zone=zone):
+                log.info("daily rollup recounted by local day in %s", zone.key)
+            session.commit()
+        return db
+    current, head = current_revision(db.engine), head_revision()
+    if current != head:
+        db.dispose()
+        raise SchemaOutOfDate(
+            f"DATABASE_URL: schema is at {current}, the code needs {head}; "
+            "run `survey-bot db upgrade`"
+        )
+    with Session(db.read_engine) as session:
+        counted = store.rollup_zone(session=session)
+    if counted != zone.key:
+        db.dispose()
+        raise SchemaOutOfDate(
+            f"REPORT_TIMEZONE: the daily rollup counts days in {counted}, the settings say "
+            f"{zone.key}; run `survey-bot db upgrade`"
+        )
     return db
 
 
@@ -47,4 +67,5 @@ def build_engine(settings: Settings, *, migrate: bool = True) -> Engine:
         else {},
         comment_max_length=settings.comment_max_length,
         resurvey_erased=settings.resurvey_erased,
+        report_timezone=settings.report_timezone,
     )

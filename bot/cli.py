@@ -27,7 +27,7 @@ import sys
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
@@ -86,14 +86,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="act as a manager (summaries, alerts); no survey is started")
     chat.add_argument("--demo", action="store_true",
                       help="a customer and the managers' chat in one terminal (/switch sides)")
-    summary = sub.add_parser("summary", help="print a summary")
-    summary.add_argument("--metric", choices=["nps", "csat", "ces"], default="nps")
-    summary.add_argument("--period", default="30d",
-                         help="7d, 30d, 90d, all, or 2026-01-01..2026-03-31")
-    summary.add_argument("--by", choices=["channel", "language", "campaign", "survey"])
-    summary.add_argument("--format", choices=["text", "json", "csv"], default="text")
-    summary.add_argument("--lang", choices=["en", "ro", "zh"], default=None,
-                         help="language of the text format (default: MANAGER_LOCALE)")
+    _summary_parser(sub)
     export = sub.add_parser("export", help="write every answer to stdout or a file")
     export.add_argument("--format", choices=["csv", "jsonl"], default="csv",
                         help="csv with a header row (default), or jsonl: one JSON object a line")
@@ -121,17 +114,46 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _summary_parser(sub: Any) -> None:
+    from bot.periods import FORMS
+    from bot.reports import SPLITS
+
+    summary = sub.add_parser(
+        "summary", help="print a summary of one metric over a period",
+        description="Days, weeks and months are local days in REPORT_TIMEZONE; the text speaks "
+        "MANAGER_LOCALE unless --lang says otherwise.")
+    summary.add_argument("--metric", choices=["nps", "csat", "ces"], default="nps",
+                         help="the metric to summarise (default: nps)")
+    summary.add_argument(
+        "--period", default="30d", metavar="PERIOD",
+        help="one of " + ", ".join(FORMS) + " (default: 30d). Nd/Nw: the last N days/weeks "
+        "including today; Nm/Ny: N calendar months/years ending today; ytd: 1 January to "
+        "today; 2026-10: a month; 2026-10-15: a day; A..B: both dates included")
+    summary.add_argument("--by", choices=list(SPLITS),
+                         help="also split the answers by this (one row or section each)")
+    summary.add_argument("--format", choices=["text", "json", "csv"], default="text",
+                         help="text: a table to read; json: every figure with the segments; "
+                         "csv: one row per segment and bucket (default: text)")
+    summary.add_argument("--lang", choices=["en", "ro", "zh"], default=None,
+                         help="language of the text and of the error messages "
+                         "(default: MANAGER_LOCALE)")
+
+
 def _summary(settings: Settings, args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
     from bot.app import prepare_database
     from bot.i18n import translator
     from bot.models import utcnow
     from bot.periods import PeriodError, parse_period
-    from bot.reports import build_report, render_report, report_dict
+    from bot.reports import build_report, csv_rows, period_error, report_dict
+    from bot.reports.table import print_table
 
+    t = translator(args.lang or settings.manager_locale)
     try:
-        period = parse_period(args.period, utcnow())
+        period = parse_period(args.period, utcnow(), ZoneInfo(settings.report_timezone))
     except PeriodError as exc:
-        print(f"--period: {exc}", file=sys.stderr)
+        print(f"--period: {period_error(exc, args.period, t)}", file=sys.stderr)
         return 2
     db = prepare_database(settings)
     try:
@@ -140,20 +162,17 @@ def _summary(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     if args.format == "text":
-        print(render_report(report, translator(args.lang or settings.manager_locale)))
+        print_table(report, t, sys.stdout)
     elif args.format == "json":
-        print(json.dumps(report_dict(report), ensure_ascii=False, indent=2))
+        print(json.dumps(report_dict(report, t), ensure_ascii=False, indent=2))
     else:
-        data = report_dict(report)
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["metric", "period", "n", "score", "bucket", "count", "share"])
-        for bucket, row in data["buckets"].items():
-            writer.writerow([data["metric"], data["period"], data["n"], data["score"], bucket,
-                             row["count"], row["share"]])
+        csv.writer(sys.stdout).writerows(csv_rows(report))
     return 0
 
 
 def _demo_seed(settings: Settings, args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
     from rich.progress import Progress
 
     from bot.app import prepare_database
@@ -167,7 +186,8 @@ def _demo_seed(settings: Settings, args: argparse.Namespace) -> int:
     try:
         with Progress(transient=True) as bar:
             task = bar.add_task("demo answers", total=args.answers)
-            done = seed(db, answers=args.answers, now=utcnow(), seed=args.seed, force=args.force,
+            done = seed(db, answers=args.answers, now=utcnow(),
+                        zone=ZoneInfo(settings.report_timezone), seed=args.seed, force=args.force,
                         progress=lambda n: bar.update(task, completed=n))
     except DemoRefused as exc:
         print(f"survey-bot demo seed: {exc}", file=sys.stderr)
@@ -311,10 +331,12 @@ def _dispatch(settings: Settings, args: argparse.Namespace, backoff: Backoff | N
 
     check_url(settings.database_url)
     if args.cmd == "db":
-        from bot.db import current_revision, open_database, upgrade
+        from bot.db import current_revision, open_database
 
         if args.db_cmd == "upgrade":
-            upgrade(settings.database_url)
+            from bot.app import prepare_database
+
+            prepare_database(settings).dispose()  # migrates, and recounts the daily rollup
         db = open_database(settings.database_url)
         try:
             print(f"schema version: {current_revision(db.engine)}")

@@ -13,6 +13,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -152,9 +153,10 @@ def has_real_answers(db: Database) -> bool:
     return bool(count)
 
 
-def seed(db: Database, *, answers: int = 1000, now: datetime, seed: int = 7,
+def seed(db: Database, *, answers: int = 1000, now: datetime, zone: ZoneInfo, seed: int = 7,
          force: bool = False, progress: Callable[[int], None] | None = None) -> Seeded:
-    """Store about ``answers`` demo answers over the ``DAYS`` days before ``now``."""
+    """Store about ``answers`` demo answers over the ``DAYS`` days before ``now``, counted in
+    the rollup by local day in ``zone`` (REPORT_TIMEZONE)."""
     if not force and has_real_answers(db):
         raise DemoRefused("the database already holds real answers; use --force to add demo "
                           "answers to them anyway")
@@ -199,7 +201,7 @@ def seed(db: Database, *, answers: int = 1000, now: datetime, seed: int = 7,
                     survey=survey, campaign=campaign, question_key=metric, metric=metric,
                     score=score, scale_min=low, scale_max=high, bucket=bucket, comment=comment,
                     locale=lang, channel=channel, created_at=at,
-                    commented_at=at if comment else None))
+                    commented_at=at if comment else None), zone=zone)
                 made += 1
                 if metric == "nps" and bucket == "detractor":
                     alerts += 1

@@ -161,8 +161,9 @@ class KeyValue(SQLModel, table=True):
 
 
 class AnswerCount(SQLModel, table=True):
-    """Answers per UTC day, score and segment: kept in step with ``answers`` in the same
-    transaction, so summaries over long periods read days, not rows."""
+    """Answers per local day (in the zone the kv key ``answer_counts.timezone`` names: UTC when
+    absent; REPORT_TIMEZONE once rebuilt), score and segment: kept in step with ``answers`` in
+    the same transaction, so summaries over long periods read days, not rows."""
 
     __tablename__ = "answer_counts"
 

@@ -8,6 +8,8 @@ from typing import Annotated
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.localdays import zone
+
 SUPPORTED_LOCALES = ("en", "ro", "zh")
 
 
@@ -39,6 +41,10 @@ class Settings(BaseSettings):
     )
     default_locale: str = "en"
     manager_locale: str = "en"
+    report_timezone: str = Field(
+        default="UTC", description="IANA time zone (Europe/Bucharest, Asia/Shanghai) whose local "
+        "days, weeks and months the summaries count",
+    )
     comment_max_length: int = Field(default=2000, ge=1, le=20000)
     resurvey_erased: bool = Field(
         default=False, description="survey people again who deleted their data, when a manager "
@@ -96,6 +102,11 @@ class Settings(BaseSettings):
         if value not in SUPPORTED_LOCALES:
             raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
         return value
+
+    @field_validator("report_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return zone(value.strip()).key
 
     @field_validator("database_url")
     @classmethod

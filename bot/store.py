@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, delete, text, update
+from sqlalchemy import (
+    Date,
+    Integer,
+    bindparam,
+    cast,
+    column,
+    delete,
+    func,
+    insert,
+    literal_column,
+    text,
+    update,
+    values,
+)
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, UTCDateTime, col, select
 
+from bot.localdays import local_day, offset_spans
 from bot.models import (
     Alert,
     AlertNote,
@@ -138,17 +154,21 @@ def start_run(
     return run
 
 
-def add_answer(*, session: Session, answer: Answer) -> Answer:
-    """Store an answer and count it in ``answer_counts`` (a manager's test answer is not
-    counted), in the caller's transaction."""
+def add_answer(*, session: Session, answer: Answer, zone: ZoneInfo) -> Answer:
+    """Store an answer and count it in ``answer_counts`` on its local day in ``zone`` (the
+    zone the rollup was built with: REPORT_TIMEZONE), in the caller's transaction.  A manager's
+    test answer is not counted."""
     session.add(answer)
     session.flush()
     if not answer.is_test:
-        _count(session, answer, +1)
+        _count(session, answer, +1, zone)
     return answer
 
 
 _COUNT_KEY = ("metric", "day", "score", "channel", "locale", "survey", "campaign")
+# The kv key naming the zone whose local days ``answer_counts`` counts; absent: UTC, as every
+# rollup was built before REPORT_TIMEZONE existed.
+ROLLUP_ZONE_KEY = "answer_counts.timezone"
 
 
 @cache
@@ -162,26 +182,69 @@ def _count_statement(dialect: str) -> Any:
     )
 
 
-def _count(session: Session, answer: Answer, delta: int) -> None:
+def _count(session: Session, answer: Answer, delta: int, zone: ZoneInfo) -> None:
     session.connection().execute(_count_statement(_dialect(session)), {
-        "metric": answer.metric, "day": answer.created_at.astimezone(UTC).date(),
+        "metric": answer.metric, "day": local_day(answer.created_at, zone),
         "score": answer.score, "channel": answer.channel, "locale": answer.locale,
         "survey": answer.survey, "campaign": answer.campaign or "", "count": delta,
         "delta": delta,
     })
 
 
-def rebuild_counts(*, session: Session) -> None:
-    """Recount ``answer_counts`` from ``answers`` (after a bulk load that bypassed the engine)."""
-    dialect = session.get_bind().dialect.name
-    day = "date(created_at)" if dialect == "sqlite" else "(created_at AT TIME ZONE 'UTC')::date"
+def rollup_zone(*, session: Session) -> str:
+    """The zone whose local days ``answer_counts`` counts (read afresh, not from the session's
+    identity map, so a check after taking a lock sees what the lock holder committed)."""
+    value = session.exec(select(KeyValue.value).where(KeyValue.key == ROLLUP_ZONE_KEY)).first()
+    return value or "UTC"
+
+
+def rebuild_counts(*, session: Session, zone: ZoneInfo) -> None:
+    """Recount ``answer_counts`` from ``answers`` by local day in ``zone`` and record the zone
+    (after a bulk load that bypassed the engine, or when REPORT_TIMEZONE changed).
+
+    One INSERT … SELECT on both databases: the answers are joined to the spans of constant UTC
+    offset that cover them (computed here with zoneinfo, so SQLite needs no time-zone database
+    and PostgreSQL's agrees with the engine's), and each day is the date of UTC time + offset."""
+    lo, hi = session.exec(select(func.min(Answer.created_at), func.max(Answer.created_at))).one()
     session.exec(delete(AnswerCount))  # type: ignore[call-overload]
-    session.exec(text(  # type: ignore[call-overload]
-        "INSERT INTO answer_counts (metric, day, score, channel, locale, survey, campaign, count) "
-        f"SELECT metric, {day}, score, channel, locale, survey, coalesce(campaign, ''), count(*) "
-        f"FROM answers GROUP BY metric, {day}, score, channel, locale, survey, "
-        "coalesce(campaign, '')"
-    ))
+    if lo is not None and hi is not None:
+        spans = values(column("span_from", UTCDateTime()), column("span_to", UTCDateTime()),
+                       column("shift", Integer()), name="spans").data(
+            offset_spans(zone, lo, hi + timedelta(seconds=1))).cte("spans")
+        answers = Answer.__table__.c  # type: ignore[attr-defined]
+        if _dialect(session) == "sqlite":
+            day: Any = func.date(answers.created_at,
+                                 func.printf(literal_column("'%+d seconds'"), spans.c.shift))
+        else:
+            day = cast(func.timezone("UTC", answers.created_at)
+                       + spans.c.shift * literal_column("interval '1 second'"), Date)
+        campaign = func.coalesce(answers.campaign, "")
+        keys: tuple[Any, ...] = (answers.metric, day, answers.score, answers.channel,
+                                 answers.locale, answers.survey, campaign)
+        query = (sa_select(*keys, func.count())
+                 .select_from(Answer.__table__.join(  # type: ignore[attr-defined]
+                     spans, (answers.created_at >= spans.c.span_from)
+                     & (answers.created_at < spans.c.span_to)))
+                 .where(answers.is_test.is_(False))  # managers' own tries are not counted
+                 .group_by(*keys))
+        session.exec(insert(AnswerCount).from_select(  # type: ignore[call-overload]
+            [*_COUNT_KEY, "count"], query))
+    kv_set(session=session, key=ROLLUP_ZONE_KEY, value=zone.key)
+
+
+def sync_rollup_zone(*, session: Session, zone: ZoneInfo) -> bool:
+    """Rebuild ``answer_counts`` when it counts another zone's days; True when it did.  The
+    caller commits.  Engines may be writing meanwhile: on PostgreSQL the table is locked
+    against writers for the rebuild (an engine's answer waits, then counts itself in the new
+    table); on SQLite the write transaction already keeps other writers out."""
+    if rollup_zone(session=session) == zone.key:
+        return False
+    if _dialect(session) == "postgresql":
+        session.exec(text("LOCK TABLE answer_counts IN EXCLUSIVE MODE"))  # type: ignore[call-overload]
+        if rollup_zone(session=session) == zone.key:  # another process rebuilt it first
+            return False
+    rebuild_counts(session=session, zone=zone)
+    return True
 
 
 def create_alert(*, session: Session, answer: Answer) -> Alert:
@@ -236,14 +299,14 @@ class Deletion:
     posted_alerts: tuple[PostedAlert, ...]
 
 
-def delete_respondent(*, session: Session, respondent_id: int) -> Deletion:
-    """Delete a respondent with everything stored about them: runs, answers (uncounted from the
-    rollup), alerts and their notes; managers' pending replies to those alerts are dropped.
-    Returns the number of answers and the alerts that had been posted somewhere."""
+def delete_respondent(*, session: Session, respondent_id: int, zone: ZoneInfo) -> Deletion:
+    """Delete a respondent with everything stored about them: runs, answers (uncounted from
+    their local days in ``zone``), alerts and their notes; managers' pending replies to those
+    alerts are dropped.  Returns the number of answers and the alerts that had been posted."""
     answers = list(session.exec(select(Answer).where(Answer.respondent_id == respondent_id)))
     for answer in answers:
         if not answer.is_test:
-            _count(session, answer, -1)
+            _count(session, answer, -1, zone)
     answer_ids = select(Answer.id).where(Answer.respondent_id == respondent_id)
     alerts = list(session.exec(select(Alert).where(col(Alert.answer_id).in_(answer_ids))))
     alert_ids = [a.id for a in alerts]

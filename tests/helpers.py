@@ -102,7 +102,7 @@ def seed_answers(engine: Engine, rows: Sequence[tuple[str, int, int, str | None]
                 survey="default", question_key=f"{metric}{i}", metric=metric, score=score,
                 scale_min=low, scale_max=high, bucket=bucket_for(metric, score),
                 comment=comment, locale=locale, channel=channel,
-                created_at=now - timedelta(days=days, minutes=i)))
+                created_at=now - timedelta(days=days, minutes=i)), zone=engine.report_zone)
         s.commit()
 
 

@@ -29,7 +29,7 @@ def engine(make_settings: Callable[..., Any]) -> Iterator[Engine]:
 
 
 def test_seed_is_varied_improving_and_counted(engine: Engine) -> None:
-    done = seed(engine.db, answers=1500, now=NOW)
+    done = seed(engine.db, answers=1500, now=NOW, zone=engine.report_zone)
     assert done.answers >= 1500 and done.alerts > 0
     with Session(engine.db.read_engine) as s:
         rows = list(s.exec(select(Answer)))
@@ -54,8 +54,8 @@ def test_seed_is_varied_improving_and_counted(engine: Engine) -> None:
 
 
 def test_seed_is_reproducible(engine: Engine) -> None:
-    first = seed(engine.db, answers=200, now=NOW)
-    seed(engine.db, answers=200, now=NOW, force=True)
+    first = seed(engine.db, answers=200, now=NOW, zone=engine.report_zone)
+    seed(engine.db, answers=200, now=NOW, zone=engine.report_zone, force=True)
     with Session(engine.db.read_engine) as s:
         rows = [(a.metric, a.score, a.channel, a.locale, a.comment, a.created_at)
                 for a in s.exec(select(Answer).order_by(Answer.id))]  # type: ignore[arg-type]
@@ -67,8 +67,8 @@ def test_seed_refuses_a_database_with_real_answers(engine: Engine) -> None:
     p.command("start")
     p.say("9")
     with pytest.raises(DemoRefused):
-        seed(engine.db, answers=10, now=NOW)
-    assert seed(engine.db, answers=10, now=NOW, force=True).answers >= 10
+        seed(engine.db, answers=10, now=NOW, zone=engine.report_zone)
+    assert seed(engine.db, answers=10, now=NOW, zone=engine.report_zone, force=True).answers >= 10
 
 
 def test_cli_demo_seed(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,

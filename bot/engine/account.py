@@ -17,6 +17,7 @@ from bot.i18n import SUPPORTED, language_name, negotiate, translator
 from bot.messages import Choice, EditPressed, Notice, Reply, ReplyFile
 from bot.models import Answer, RunStatus
 from bot.prompts import channel_label, metric_label
+from bot.reports import manager_help_line
 
 EXPORT_FILENAME = "my-data.json"
 
@@ -83,10 +84,8 @@ class Account:
         ]
         if turn.is_manager:
             lines.append("")
-            lines.append(t.gettext(
-                "For managers: {nps} summary [7d|30d|90d|all|2026-01-01..2026-03-31] "
-                "[by channel|language|campaign|survey], and the same with {csat} and {ces}."
-            ).format(nps=turn.cmd("nps"), csat=turn.cmd("csat"), ces=turn.cmd("ces")))
+            lines.append(manager_help_line(t, nps=turn.cmd("nps"), csat=turn.cmd("csat"),
+                                           ces=turn.cmd("ces")))
             lines.append(t.gettext("{cancel} — cancel a reply to a customer").format(
                 cancel=turn.cmd("cancel")))
         turn.say(Reply("\n".join(lines)))
@@ -116,7 +115,8 @@ class Account:
             return
         session, person = turn.session, turn.person
         session.flush()  # the person's pending changes first: the row goes next
-        deletion = store.delete_respondent(session=session, respondent_id=turn.person_id)
+        deletion = store.delete_respondent(session=session, respondent_id=turn.person_id,
+                                           zone=self.config.report_zone)
         session.expunge(person)
         privacy.record_erasure(session=session, channel=turn.channel,
                                user_id=person.platform_user_id, at=self.config.clock())

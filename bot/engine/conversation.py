@@ -175,7 +175,7 @@ class Conversation:
             score=score, scale_min=low, scale_max=high, bucket=bucket,
             locale=turn.person.locale, channel=turn.channel, event_id=turn.inbound.event_id,
             created_at=now, is_test=turn.is_manager,
-        ))
+        ), zone=self.config.report_zone)
         if pressed:
             turn.say(EditPressed(question.text.render(turn.t) + "\n" + turn.t.gettext(
                 "Your answer: {score}").format(score=score)))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -55,13 +56,15 @@ class Engine:
         channel_locales: Mapping[str, str] | None = None,
         comment_max_length: int = 2000,
         resurvey_erased: bool = False,
+        report_timezone: str = "UTC",
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.db = db
         self.config = EngineConfig(
             surveys=surveys, managers=dict(managers), manager_locale=manager_locale,
             default_locale=default_locale, channel_locales=dict(channel_locales or {}),
-            comment_max_length=comment_max_length, resurvey_erased=resurvey_erased, clock=clock)
+            comment_max_length=comment_max_length, resurvey_erased=resurvey_erased,
+            report_zone=ZoneInfo(report_timezone), clock=clock)
         self.alerts = Alerts(self.config)
         self.conversation = Conversation(self.config, self.alerts)
         self.account = Account(self.config, self.conversation, self.alerts)
@@ -76,6 +79,10 @@ class Engine:
     @clock.setter
     def clock(self, value: Callable[[], datetime]) -> None:
         self.config.clock = value
+
+    @property
+    def report_zone(self) -> ZoneInfo:
+        return self.config.report_zone
 
     @property
     def surveys(self) -> SurveyCatalog:
@@ -198,7 +205,7 @@ class Engine:
                 turn.say(Reply(turn.t.gettext("Sorry, this command is only for managers.")))
                 return
             turn.say(Reply(manager_command(turn.session, command, args, turn.t, self.clock(),
-                                           turn.cmd(command))))
+                                           turn.cmd(command), zone=self.config.report_zone)))
         else:
             account.help(turn)
 

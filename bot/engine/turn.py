@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -27,6 +28,8 @@ class EngineConfig:
     channel_locales: Mapping[str, str] = field(default_factory=dict)
     comment_max_length: int = 2000
     resurvey_erased: bool = False
+    report_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    """REPORT_TIMEZONE: summaries' days and the days the rollup counts."""
     clock: Callable[[], datetime] = utcnow
     styles: dict[str, ChannelStyle] = field(default_factory=dict)
 

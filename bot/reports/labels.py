@@ -1,0 +1,45 @@
+"""Names a reader sees: buckets, segments (never raw ids) and the dates of a period."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from babel.dates import format_interval
+
+from bot.i18n import Translator
+from bot.periods import Period
+from bot.prompts import channel_label
+
+
+def bucket_names(t: Translator) -> dict[str, str]:
+    return {
+        "detractor": t.gettext("Detractors (0–6)"), "passive": t.gettext("Passives (7–8)"),
+        "promoter": t.gettext("Promoters (9–10)"), "unsatisfied": t.gettext("Unsatisfied (1–2)"),
+        "neutral": t.gettext("Neutral"), "satisfied": t.gettext("Satisfied (4–5)"),
+        "disagree": t.gettext("Disagree (1–3)"), "agree": t.gettext("Agree (5–7)"),
+    }
+
+
+def segment_label(split: str, key: str, t: Translator) -> str:
+    """A segment as the reader names it mid-sentence: "Telegram", "română", "no campaign"."""
+    if split == "channel":
+        return channel_label(key, t)
+    if split == "language":
+        return t.language(key)
+    if split == "campaign" and not key:
+        return t.gettext("no campaign")
+    return key or "—"
+
+
+def days_text(first: date, last: date, t: Translator) -> str:
+    """``Nov 2 – Dec 1, 2026`` / ``2 nov. – 1 dec. 2026`` / ``2026年11月2日至12月1日``."""
+    if first == last:
+        return t.date(first)
+    return format_interval(first, last, skeleton="yMMMd", locale=t.babel_locale)
+
+
+def span_text(period: Period, t: Translator) -> str:
+    """The dates of a period as a manager reads them; "all time" without a start."""
+    if period.first is None:
+        return t.gettext("all time, up to {date}").format(date=t.date(period.last))
+    return days_text(period.first, period.last, t)

@@ -1,0 +1,132 @@
+"""The summary as plain text in the reader's language, for the chat (and ``--format text``'s
+lines under its table)."""
+
+from __future__ import annotations
+
+from bot.i18n import Translator
+from bot.prompts import metric_label
+from bot.reports.figures import (
+    DELTA_DIGITS,
+    MARGIN_DIGITS,
+    MEAN_DIGITS,
+    SAMPLE_FLOOR,
+    Headline,
+    Trend,
+    bucket_counts,
+    headline,
+    trend,
+)
+from bot.reports.labels import bucket_names, segment_label, span_text
+from bot.reports.queries import Counts, Report
+
+CONFIDENCE = 0.95
+
+
+def title(report: Report, t: Translator) -> str:
+    return t.gettext("{metric} summary · {label} ({span})").format(
+        metric=metric_label(report.metric, t), label=report.period.label,
+        span=span_text(report.period, t))
+
+
+def score_line(metric: str, h: Headline, t: Translator) -> str:
+    """``NPS +30 ± 15.3 (n = 100)``, ``CSAT 75% satisfied (4–5), …; 95% interval 64%–83%``."""
+    n = t.number(h.n)
+    if metric == "nps":
+        score = t.signed(h.score or 0)
+        if h.too_few:
+            return t.gettext("NPS {score} (n = {n})").format(score=score, n=n)
+        return t.gettext("NPS {score} ± {margin} (n = {n})").format(
+            score=score, margin=t.number(h.margin or 0, MARGIN_DIGITS), n=n)
+    values = {"share": t.percent((h.score or 0) / 100), "mean": t.number(h.mean or 0, MEAN_DIGITS),
+              "n": n, "level": t.percent(CONFIDENCE), "low": t.percent((h.low or 0) / 100),
+              "high": t.percent((h.high or 0) / 100)}
+    if metric == "csat":
+        return t.gettext("CSAT {share} satisfied (4–5), mean {mean} (n = {n}); {level} interval "
+                         "{low}–{high}").format(**values)
+    return t.gettext("CES {share} agree it was easy (5–7), mean {mean} of 7 (n = {n}); {level} "
+                     "interval {low}–{high}").format(**values)
+
+
+def bucket_line(metric: str, counts: Counts, t: Translator) -> str:
+    n = sum(counts.values())
+    names = bucket_names(t)
+    return " · ".join(
+        t.gettext("{bucket}: {count} ({share})").format(
+            bucket=names[b], count=t.number(c), share=t.percent(c / n))
+        for b, c in bucket_counts(metric, counts).items())
+
+
+def too_few_line(n: int, t: Translator) -> str:
+    return t.ngettext(
+        "Only {n} answer: too few to trust (at least {min} are needed).",
+        "Only {n} answers: too few to trust (at least {min} are needed).", n,
+    ).format(n=t.number(n), min=SAMPLE_FLOOR)
+
+
+def headline_lines(metric: str, counts: Counts, t: Translator) -> list[str]:
+    h = headline(metric, counts)
+    if h.n == 0:
+        return [t.gettext("No answers in this period yet.")]
+    lines = [score_line(metric, h, t)]
+    if metric == "ces":
+        lines.append(t.gettext("Method: CES 2.0, agreement on a 1–7 scale."))
+    lines.append(bucket_line(metric, counts, t))
+    if h.too_few:
+        lines.append(too_few_line(h.n, t))
+    return lines
+
+
+def unit(metric: str, t: Translator) -> str:
+    """NPS moves in points, CSAT and CES (shares) in percentage points."""
+    return t.gettext("points") if metric == "nps" else t.gettext("percentage points")
+
+
+def trend_line(report: Report, t: Translator) -> str | None:
+    """The change against the previous span, naming its dates; None for all time or when this
+    period has no answers (its headline says so)."""
+    before = report.previous_period
+    if before is None or report.previous is None or not report.current:
+        return None
+    span = span_text(before, t)
+    change: Trend | None = trend(report.metric, report.previous, report.current)
+    if change is None:
+        return t.gettext("Trend: no answers in {span} to compare with.").format(span=span)
+    values = {"delta": t.signed(change.delta, DELTA_DIGITS), "unit": unit(report.metric, t),
+              "span": span, "margin": t.number(change.margin, DELTA_DIGITS), "min": SAMPLE_FLOOR}
+    if change.verdict == "too_few":
+        key = t.gettext("Trend: {delta} {unit} against {span}: too few answers to tell whether "
+                        "it is a real change (at least {min} in each period).")
+    elif change.verdict == "significant":
+        key = t.gettext("Trend: {delta} {unit} against {span}, larger than the margin of error "
+                        "(± {margin}): a statistically significant change.")
+    else:
+        key = t.gettext("Trend: {delta} {unit} against {span}, within the margin of error "
+                        "(± {margin}).")
+    return key.format(**values)
+
+
+def comment_lines(report: Report, t: Translator) -> list[str]:
+    if not report.comments:
+        return []
+    lines = [t.gettext("Latest comments from unhappy customers:")]
+    for c in report.comments:
+        lines.append(t.gettext("• {score}/{high} “{text}” — {name}, {date}").format(
+            score=c.score, high=c.scale_max, text=c.text[:300], name=c.name or "?",
+            date=t.date(c.created_at.astimezone(report.period.zone))))
+    return lines
+
+
+def render_report(report: Report, t: Translator) -> str:
+    """The summary a manager reads in chat."""
+    lines = [title(report, t)]
+    lines += headline_lines(report.metric, report.current, t)
+    if (line := trend_line(report, t)) is not None:
+        lines.append(line)
+    for key, counts in report.segments:
+        lines.append("")
+        lines.append(f"▸ {segment_label(report.segment_by or '', key, t)}")
+        lines += headline_lines(report.metric, counts, t)
+    if comments := comment_lines(report, t):
+        lines.append("")
+        lines += comments
+    return "\n".join(lines)

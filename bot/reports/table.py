@@ -1,0 +1,101 @@
+"""``survey-bot summary --format text``: the summary as a table (rich), one row for all answers
+and one per segment, with the trend and the latest comments under it.  The chat keeps the plain
+text of :mod:`bot.reports.render`."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from bot.i18n import Translator
+from bot.prompts import metric_label
+from bot.reports.figures import MARGIN_DIGITS, MEAN_DIGITS, SAMPLE_FLOOR, bucket_counts, headline
+from bot.reports.labels import bucket_names, segment_label
+from bot.reports.queries import Counts, Report
+from bot.reports.render import comment_lines, title, too_few_line, trend_line
+
+WARN = "⚠"
+
+
+def _split_names(t: Translator) -> dict[str, str]:
+    return {"channel": t.gettext("Channel"), "language": t.gettext("Language"),
+            "campaign": t.gettext("Campaign"), "survey": t.gettext("Survey")}
+
+
+def _score(metric: str, counts: Counts, t: Translator) -> str:
+    h = headline(metric, counts)
+    if h.score is None:
+        return "—"
+    if metric == "nps":
+        score = t.signed(h.score)
+        return score if h.too_few else f"{score} ± {t.number(h.margin or 0, MARGIN_DIGITS)}"
+    return t.gettext("{share} ({low}–{high})").format(
+        share=t.percent(h.score / 100), low=t.percent((h.low or 0) / 100),
+        high=t.percent((h.high or 0) / 100))
+
+
+def _row(label: str, metric: str, counts: Counts, t: Translator) -> list[str]:
+    h = headline(metric, counts)
+    n = t.number(h.n) + (f" {WARN}" if 0 < h.n < SAMPLE_FLOOR else "")
+    cells = [label, n, _score(metric, counts, t)]
+    if metric != "nps":
+        cells.append("—" if h.mean is None else t.number(h.mean, MEAN_DIGITS))
+    cells += [f"{t.number(c)} ({t.percent(c / h.n)})" if h.n else "—"
+              for c in bucket_counts(metric, counts).values()]
+    return cells
+
+
+def summary_table(report: Report, t: Translator) -> Table:
+    metric = report.metric
+    table = Table(title=title(report, t), box=box.SIMPLE_HEAD, title_justify="left")
+    split = report.segment_by
+    table.add_column(_split_names(t)[split] if split else "")
+    table.add_column("n", justify="right")
+    table.add_column(metric_label(metric, t) if metric == "nps" else t.gettext(
+        "{metric} ({level} interval)").format(metric=metric_label(metric, t),
+                                              level=t.percent(0.95)), justify="right",
+                     no_wrap=True)
+    if metric != "nps":
+        table.add_column(t.gettext("Mean"), justify="right")
+    names = bucket_names(t)
+    for bucket in bucket_counts(metric, {}):
+        table.add_column(names[bucket], justify="right")
+    table.add_row(*_row(t.gettext("All answers"), metric, report.current, t),
+                  end_section=bool(report.segments))
+    for key, counts in report.segments:
+        table.add_row(*_row(segment_label(split or "", key, t), metric, counts, t))
+    return table
+
+
+def notes(report: Report, t: Translator) -> list[str]:
+    """What the table cannot say: the method, the sample warning, the trend, the comments."""
+    lines: list[str] = []
+    if report.metric == "ces":
+        lines.append(t.gettext("Method: CES 2.0, agreement on a 1–7 scale."))
+    n = sum(report.current.values())
+    small = [c for _, c in report.segments if 0 < sum(c.values()) < SAMPLE_FLOOR]
+    if 0 < n < SAMPLE_FLOOR:
+        lines.append(too_few_line(n, t))
+    elif small:
+        lines.append(t.ngettext(
+            "{mark} fewer than {min} answer: too few to trust.",
+            "{mark} fewer than {min} answers: too few to trust.", SAMPLE_FLOOR,
+        ).format(mark=WARN, min=SAMPLE_FLOOR))
+    if (line := trend_line(report, t)) is not None:
+        lines.append(line)
+    lines.append(t.gettext("Days in the time zone {zone}.").format(zone=report.period.zone.key))
+    if comments := comment_lines(report, t):
+        lines.append("")
+        lines += comments
+    return lines
+
+
+def print_table(report: Report, t: Translator, file: TextIO, width: int | None = None) -> None:
+    console = Console(file=file, width=width, highlight=False, emoji=False)
+    console.print(summary_table(report, t))
+    for line in notes(report, t):
+        console.print(Text(line))
