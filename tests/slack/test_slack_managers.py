@@ -133,7 +133,7 @@ async def test_help_and_usage_use_the_configured_commands(slack_settings: Any) -
         assert "delete my data — delete your data" in manager_help
         assert "/start" not in manager_help and "/delete_my_data" not in manager_help
         answers = await h.command(MANAGER, "/survey-nps", "summary 30d by colour")
-        assert answers[-1]["text"].startswith("Usage: /survey-nps summary")
+        assert "\nUsage: /survey-nps summary [today|" in answers[-1]["text"]
         h.api.add_user("UCUST", "Ana", "en-US")
         customer_help = "\n".join(await h.dm("UCUST", "help"))
         assert "For managers" not in customer_help and "export my data —" in customer_help

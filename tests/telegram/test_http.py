@@ -34,7 +34,8 @@ async def test_fields_and_files(bot: tuple[Bot, BotAPIStandIn]) -> None:
                                      caption="NPS export")
     assert document.document is not None and document.document.file_name == "nps.csv"
     call = api.sent("sendDocument")[-1]
-    assert call.params["document"] == {"filename": "nps.csv", "size": 14}
+    assert call.params["document"] == {"filename": "nps.csv", "size": 14,
+                                       "content": b"score,n\n40,10\n"}
     assert call.params["caption"] == "NPS export"
 
 
