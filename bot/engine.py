@@ -44,6 +44,7 @@ from bot.prompts import (
 )
 from bot.reports import manager_command
 from bot.surveys import Question, Survey, SurveyCatalog
+from bot.text import clean, clean_inbound
 from scoring import bucket_for
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ class Engine:
 
     def handle(self, inbound: Inbound) -> list[Outbound]:
         """Process one event in one transaction; ``[]`` for a redelivered event."""
+        inbound = clean_inbound(inbound)  # the same text on every channel and database
         try:
             # No autoflush: the changes of one event go to the database in as few flushes as
             # the code asks for (explicitly, where it needs a new row's id), not before every query.
@@ -152,8 +154,8 @@ class Engine:
         campaign: str | None = None,
     ) -> list[Outbound]:
         """Begin a survey a manager sent out; ``[]`` when the person opted out or is unreachable."""
-        inbound = Inbound(channel, user_id, chat_id, display_name=display_name,
-                          locale_hint=locale_hint)
+        inbound = clean_inbound(Inbound(channel, user_id, chat_id, display_name=display_name,
+                                        locale_hint=locale_hint))
         with Session(self.db.engine, expire_on_commit=False) as session:
             ctx = self._context(session, inbound)
             if ctx.person.opted_out or ctx.person.unreachable:
@@ -176,7 +178,9 @@ class Engine:
         self, *, channel: str, manager_id: str, alert_id: int, text: str, manager_name: str = ""
     ) -> list[Outbound]:
         """Send a manager's reply to the customer of an alert (Slack's modal path)."""
-        inbound = Inbound(channel, manager_id, "", display_name=manager_name, is_private=False)
+        inbound = clean_inbound(Inbound(channel, manager_id, "", display_name=manager_name,
+                                        is_private=False))
+        text = clean(text)
         with Session(self.db.engine, expire_on_commit=False) as session:
             ctx = self._context(session, inbound)
             if not self.is_manager(channel, manager_id):
@@ -637,7 +641,7 @@ class Engine:
                            text=body)
             ctx.out.append(SendTo(customer.channel, customer.platform_user_id, customer.chat_id,
                                   tc.gettext("A message from our team about your feedback:")
-                                  + "\n\n" + body))
+                                  + "\n\n" + body, name=who))
             ctx.out.append(Reply(tm.gettext("Sent to {name}.").format(name=who)))
         if alert.status == "open":
             alert.status, alert.assignee, alert.claimed_at = "claimed", name, self.clock()
