@@ -109,6 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from adapters.startup import StartupError
     from bot.surveys import SurveyConfigError
 
     try:
@@ -116,6 +117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SurveyConfigError as exc:
         print(f"survey-bot: {exc}", file=sys.stderr)
         return 2
+    except StartupError as exc:  # a channel could not start: one line, no traceback
+        print(f"survey-bot: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 
