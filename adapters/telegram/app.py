@@ -179,9 +179,12 @@ class TelegramChannel(CountsHandled):
             return web.json_response({"ok": False, "error": "forbidden"}, status=403)
         try:
             update = read_update(await request.read(), self.app.bot)
-        except BadPayload as exc:
-            log.warning("telegram webhook: refused a body from %s: %s", request.remote, exc)
-            return web.json_response({"ok": False, "error": "bad update"}, status=400)
+        except (BadPayload, web.HTTPRequestEntityTooLarge) as exc:
+            too_large = isinstance(exc, web.HTTPRequestEntityTooLarge)
+            log.warning("telegram webhook: refused a body from %s: %s", request.remote,
+                        "over the size limit" if too_large else exc)
+            return web.json_response({"ok": False, "error": "bad update"},
+                                     status=413 if too_large else 400)
         # Handled before answering, so a process that dies mid-update gets it again.  A failure
         # inside is logged once (_on_error) and still answered 200: Telegram would redeliver
         # the same update into the same failure for hours, and the engine has already told the

@@ -107,6 +107,15 @@ async def test_bad_bodies_get_400_and_one_line(hook: Hook, body: bytes,
     assert not [c for c in hook.api.calls if c.method.startswith(("send", "edit"))]
 
 
+async def test_a_body_over_a_megabyte_gets_413(hook: Hook,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    before = row_counts(hook.engine)
+    caplog.clear()
+    assert await hook.post(_message(message={"text": "a" * 2_000_000})) == 413
+    assert assert_one_line(caplog, LOGGER).getMessage().endswith(": over the size limit")
+    assert row_counts(hook.engine) == before
+
+
 async def test_unsigned_bodies_are_refused_before_they_are_read(
         hook: Hook, caplog: pytest.LogCaptureFixture) -> None:
     caplog.clear()
