@@ -22,20 +22,18 @@ class BadPayload(ValueError):
 
 
 def depth(value: Any) -> int:
-    """How deeply objects and arrays nest in ``value`` (a scalar is 0); iterative."""
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        level += 1
-        deepest = max(deepest, level)
-        stack.extend((child, level) for child in children)
+    """How deeply objects and arrays nest in ``value`` (a scalar is 0); level by level, without
+    recursion."""
+    if not isinstance(value, dict | list):
+        return 0
+    level, deepest = [value], 0
+    while level:
+        inner: list[Any] = []
+        for item in level:
+            children = item.values() if isinstance(item, dict) else item
+            inner.extend(child for child in children if isinstance(child, dict | list))
+        deepest += 1
+        level = inner
     return deepest
 
 

@@ -22,7 +22,6 @@ from typing import Any
 from aiohttp import ClientSession, ClientTimeout, web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -36,7 +35,7 @@ from adapters.lifecycle import run_with_web_app
 from adapters.slack.blocks import ACTION_PREFIX, buttons, message, section
 from adapters.slack.envelopes import guard
 from adapters.slack.people import People
-from adapters.slack.requests import Refusal, read, verify
+from adapters.slack.requests import Refusal, bolt_request, verify
 from adapters.slack.startup import check_token, open_socket
 from adapters.slack.words import CHANNEL, dm_inbound, send_targets
 from adapters.startup import Backoff
@@ -248,14 +247,13 @@ class SlackChannel(CountsHandled):
             if self.verifier is None:
                 raise Refusal(401, "SLACK_SIGNING_SECRET is not set")
             verify(self.verifier, raw, request.headers)
-            body = read(raw, request.content_type)
+            bolt = bolt_request(raw, request.content_type, request.query_string,
+                                request.headers)
         except Refusal as refused:
             log.warning("slack: refused a request from %s: %s", request.remote, refused.reason)
             return web.json_response({"ok": False, "error": refused.reason},
                                      status=refused.status)
-        bolt_request = AsyncBoltRequest(body=body, query=request.query_string,
-                                        headers=dict(request.headers))
-        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt))
 
     # ------------------------------------------------------------------ listeners
 
