@@ -87,6 +87,9 @@ def bolt_request(raw: bytes, content_type: str, query: str,
         request = AsyncBoltRequest(body=text, query=query, headers=dict(headers))
     except (ValueError, RecursionError):  # the form's payload is not JSON, or too deep for it
         raise Refusal(400, "a payload that is not JSON") from None
+    except Exception as exc:  # noqa: BLE001 - bolt reads the ids of any object it is given;
+        # one it cannot read (an enterprise that is a number, say) is not a body Slack sends.
+        raise Refusal(400, f"a body bolt cannot read ({type(exc).__name__})") from None
     problem = body_problem(request.body)
     if problem:
         raise Refusal(400, problem)
@@ -113,55 +116,83 @@ def body_problem(body: Any) -> str:
     return shape_problem(body)
 
 
-def _str(value: Any) -> bool:
-    return isinstance(value, str)
+# What the fields that bolt's middleware and our listeners read must be when present (null is
+# taken as absent unless the field is listed in _NOT_NULL).
+_S, _D, _L = (str,), (dict,), (list,)
+_TOP: dict[str, tuple[type, ...]] = {
+    **dict.fromkeys(("type", "event_id", "command", "user_id", "channel_id", "team_id",
+                     "api_app_id", "trigger_id", "response_url", "text", "callback_id",
+                     "enterprise_id", "token"), _S),
+    **dict.fromkeys(("event", "user", "view", "channel", "container", "message", "team",
+                     "state", "function_data"), _D),
+    "actions": _L, "authorizations": _L, "enterprise": (str, dict),
+    "is_enterprise_install": (bool, str),
+}
+_INNER: dict[str, dict[str, tuple[type, ...]]] = {
+    "event": {**dict.fromkeys(("type", "text", "channel_type", "subtype", "tab", "bot_id",
+                               "ts", "event_ts", "team", "user_team", "enterprise"), _S),
+              "user": (str, dict), "channel": (str, dict)},
+    "user": dict.fromkeys(("id", "team_id", "enterprise_id"), _S),
+    "view": {**dict.fromkeys(("id", "type", "callback_id", "private_metadata", "team_id",
+                              "app_id", "hash"), _S), "state": _D},
+    "channel": dict.fromkeys(("id", "name"), _S),
+    "container": dict.fromkeys(("type", "channel_id", "message_ts", "view_id"), _S),
+    "message": dict.fromkeys(("ts", "text", "thread_ts"), _S),
+    "team": dict.fromkeys(("id", "enterprise_id", "domain"), _S),
+    "enterprise": dict.fromkeys(("id",), _S),
+}
+_ITEMS: dict[str, dict[str, tuple[type, ...]]] = {
+    "actions": dict.fromkeys(("action_id", "block_id", "value", "action_ts", "type"), _S),
+    "authorizations": {**dict.fromkeys(("team_id", "user_id", "enterprise_id"), _S),
+                       "is_enterprise_install": (bool, str)},
+}
+_NOT_NULL = {"event", "view", "user", "actions", "authorizations", "message", "container",
+             "channel", "team", "state", "function_data"}
 
 
-def _dict(value: Any) -> bool:
-    return isinstance(value, dict)
-
-
-def shape_problem(body: Mapping[str, Any]) -> str:
-    """Empty when the fields our listeners read have the types they read, else what is
-    wrong.  Kinds of request we do not handle pass: bolt answers them itself."""
-    kind = body.get("type")
-    if "type" in body and not _str(kind):
-        return "a type that is not a string"
-    if "command" in body:  # a slash command (a form)
-        return "" if _str(body.get("user_id")) and _str(body["command"]) else (
-            "a command without its user")
-    if kind == "event_callback":
-        event = body.get("event")
-        if not isinstance(event, dict) or not _str(event.get("type")):
-            return "an event callback without its event"
-        if not _str(body.get("event_id", "")):
-            return "an event id that is not a string"
-        return _fields(event, ("user", "channel", "text", "channel_type", "subtype", "tab"))
-    if kind in ("block_actions", "view_submission"):
-        user = body.get("user")
-        if not isinstance(user, dict) or not _str(user.get("id")):
-            return f"{kind} without its user"
-        if kind == "view_submission":
-            return "" if _dict(body.get("view")) else "a view submission without its view"
-        actions = body.get("actions")
-        if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
-            return "block actions without an action"
-        for key in ("channel", "container", "message"):
-            if key in body and not _dict(body[key]):
-                return f"a {key} that is not an object"
-        return _fields(actions[0], ("value", "action_id", "action_ts"))
+def _wrong(obj: Mapping[str, Any], kinds: Mapping[str, tuple[type, ...]], where: str) -> str:
+    for name, allowed in kinds.items():
+        value = obj.get(name)
+        present = value is not None or (name in obj and name in _NOT_NULL)
+        if present and (not isinstance(value, allowed)
+                        or (isinstance(value, bool) and bool not in allowed)):
+            return f"{where}{name} of the wrong type"
     return ""
 
 
-def _fields(obj: Mapping[str, Any], names: tuple[str, ...]) -> str:
-    for name in names:
-        if obj.get(name) is not None and not _str(obj[name]):
-            return f"a {name} that is not a string"
+def shape_problem(body: Mapping[str, Any]) -> str:
+    """Empty when the fields that bolt and our listeners read have the types they read, and a
+    kind of request we handle has what it needs; else what is wrong.  Kinds we do not handle
+    pass: bolt answers them itself."""
+    problem = _wrong(body, _TOP, "")  # after this, every field has one of its types
+    for name, kinds in _INNER.items():
+        if not problem and isinstance(body.get(name), dict):
+            problem = _wrong(body[name], kinds, f"{name}.")
+    if problem:
+        return problem
+    for name, kinds in _ITEMS.items():  # lists, or absent
+        for item in body.get(name) or ():
+            problem = (_wrong(item, kinds, f"{name}[].") if isinstance(item, dict)
+                       else f"{name}[] of the wrong type")
+            if problem:
+                return problem
+    kind, event, user = body.get("type"), body.get("event"), body.get("user")
+    if "command" in body and not body.get("user_id"):
+        return "a command without its user"
+    if kind == "event_callback" and not (isinstance(event, dict) and event.get("type")):
+        return "an event callback without its event"
+    if kind in ("block_actions", "view_submission") and not (
+            isinstance(user, dict) and user.get("id")):
+        return f"{kind} without its user"
+    if kind == "block_actions" and not body.get("actions"):
+        return "block actions without an action"
+    if kind == "view_submission" and not body.get("view"):
+        return "a view submission without its view"
     return ""
 
 
 def envelope_problem(kind: Any, envelope_id: Any, payload: Any) -> str:
     """Empty for a Socket Mode envelope our listeners can take, else what is wrong."""
-    if not _str(kind) or not _str(envelope_id) or not envelope_id:
+    if not isinstance(kind, str) or not isinstance(envelope_id, str) or not envelope_id:
         return "an envelope without its type or id"
     return body_problem(payload)
