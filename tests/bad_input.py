@@ -3,7 +3,9 @@ logged as one line without a traceback."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -31,3 +33,19 @@ def assert_one_line(caplog: pytest.LogCaptureFixture, logger: str,
     assert "Traceback" not in caplog.text
     assert "\n" not in record.getMessage()
     return record
+
+
+async def raw_post(url: str, headers: bytes, body: bytes = b"{}") -> int:
+    """POST with header bytes exactly as given (a client may send any bytes); the status."""
+    parts = urlsplit(url)
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    try:
+        writer.write(b"POST " + parts.path.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+                     b"Content-Type: application/json\r\nConnection: close\r\n" + headers
+                     + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        await writer.drain()
+        async with asyncio.timeout(10):
+            status_line = await reader.readline()
+        return int(status_line.split()[1])
+    finally:
+        writer.close()

@@ -172,8 +172,9 @@ class TelegramChannel(CountsHandled):
 
     async def handle_webhook(self, request: web.Request) -> web.Response:
         """Telegram's POST; refused unless it carries our secret token."""
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+        given = request.headers.get(SECRET_HEADER, "")  # bytes past UTF-8 arrive as surrogates
+        if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"),
+                                   self.secret.encode()):
             log.warning("telegram webhook: wrong or missing secret token from %s",
                         request.remote)
             return web.json_response({"ok": False, "error": "forbidden"}, status=403)

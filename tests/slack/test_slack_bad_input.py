@@ -16,7 +16,7 @@ import pytest
 from adapters.slack.app import run_socket_mode
 from bot.app import build_engine
 from bot.engine import Engine
-from tests.bad_input import assert_one_line, row_counts
+from tests.bad_input import assert_one_line, raw_post, row_counts
 from tests.slack.harness import MANAGER, SlackHarness
 from tests.slack.standin import APP_TOKEN, SlackAPIStandIn, SlackSender, sign
 
@@ -137,6 +137,17 @@ async def test_forged_and_stale_signatures_get_401(slack: SlackHarness,
     bad_bytes = b'{"x": "\xff"}'
     assert (await _refused(slack, caplog, bad_bytes, JSON, 401,
                            signed=sign(b'{"x": "?"}'))).endswith(": a wrong signature")
+
+
+@pytest.mark.parametrize("headers", [
+    b"X-Slack-Request-Timestamp: 12\xff\r\nX-Slack-Signature: v0=00\r\n",
+    b"X-Slack-Request-Timestamp: 1700000000\r\nX-Slack-Signature: v0=\xff\xfe\r\n",
+], ids=["timestamp", "signature"])
+async def test_signature_headers_that_are_not_utf8_get_401(
+        slack: SlackHarness, caplog: pytest.LogCaptureFixture, headers: bytes) -> None:
+    caplog.clear()
+    assert await raw_post(slack.send.url, headers) == 401
+    assert_one_line(caplog, LOGGER)
 
 
 async def test_good_requests_still_work_between_bad_ones(slack: SlackHarness) -> None:

@@ -21,7 +21,7 @@ from adapters.telegram.render import clip, clip_caption
 from bot.app import build_engine
 from bot.engine import Engine
 from bot.text import units
-from tests.bad_input import assert_one_line, row_counts
+from tests.bad_input import assert_one_line, raw_post, row_counts
 from tests.telegram.conftest import running
 from tests.telegram.harness import ALERT_CHAT, MANAGER_ID, Harness
 from tests.telegram.standin import BotAPIStandIn, user
@@ -122,6 +122,14 @@ async def test_unsigned_bodies_are_refused_before_they_are_read(
     assert await hook.post(BAD_BODIES["deeply nested JSON"], secret=None) == 403
     record = assert_one_line(caplog, LOGGER)
     assert "secret token" in record.getMessage()
+
+
+async def test_a_secret_header_that_is_not_utf8_gets_403(
+        hook: Hook, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.clear()
+    status = await raw_post(hook.url, b"X-Telegram-Bot-Api-Secret-Token: s3\xff\xfe\r\n")
+    assert status == 403
+    assert "secret token" in assert_one_line(caplog, LOGGER).getMessage()
 
 
 async def test_a_good_update_still_works_after_bad_ones(hook: Hook) -> None:
