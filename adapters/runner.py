@@ -12,6 +12,7 @@ import signal
 
 from aiohttp import web
 
+from adapters.startup import StartupError
 from bot.app import build_engine
 from bot.db import upgrade
 from bot.engine import Engine
@@ -110,6 +111,8 @@ async def run(settings: Settings, mode: str, stop: asyncio.Event | None = None, 
                 await asyncio.wait_for(task, timeout=15)
             except (TimeoutError, asyncio.CancelledError):
                 task.cancel()
+            except StartupError:
+                pass  # raised to the caller above, which prints its one line
             except Exception:
                 log.exception("channel stopped with an error")
         if runner is not None:
@@ -133,7 +136,11 @@ async def _until_orphaned(stop: asyncio.Event) -> None:
 
 def _secondary_web(settings: Settings, level: int) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(run(settings, "web", reuse_port=True, primary=False, migrate=False))
+    try:
+        asyncio.run(run(settings, "web", reuse_port=True, primary=False, migrate=False))
+    except StartupError as exc:
+        log.error("web process %s: %s", os.getpid(), exc)
+        raise SystemExit(1) from None
 
 
 def serve(settings: Settings, *, mode: str) -> int:

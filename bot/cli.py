@@ -285,6 +285,7 @@ def _main(argv: Sequence[str] | None, backoff: Backoff | None) -> int:
         return EXIT_USAGE
     from sqlalchemy.exc import DBAPIError
 
+    from adapters.startup import StartupError
     from bot.app import SchemaOutOfDate
     from bot.db import DatabaseUnavailable, DatabaseUrlError, explain
     from bot.surveys import SurveyConfigError
@@ -294,8 +295,8 @@ def _main(argv: Sequence[str] | None, backoff: Backoff | None) -> int:
     except (UsageError, DatabaseUrlError, SurveyConfigError) as exc:
         _say(exc)
         return EXIT_USAGE
-    except (DatabaseUnavailable, SchemaOutOfDate) as exc:
-        _say(exc)
+    except (DatabaseUnavailable, SchemaOutOfDate, StartupError) as exc:
+        _say(exc)  # StartupError: a channel could not start (network, token)
         return EXIT_FAILED
     except DBAPIError as exc:
         _say(explain(exc, settings.database_url))

@@ -80,7 +80,8 @@ class Notice:
 class SendTo:
     """A message to another person on ``channel``: e.g. a manager's reply to a customer, or the
     first question of a survey a manager sent out.  ``chat_id`` may be empty when the adapter must
-    open a DM to ``user_id`` first (Slack ``conversations.open``)."""
+    open a DM to ``user_id`` first (Slack ``conversations.open``).  ``name`` is how the sender
+    knows the person, for a "not sent" notice (empty: the adapter shows ``user_id``)."""
 
     channel: Channel
     user_id: str
@@ -88,6 +89,7 @@ class SendTo:
     text: str
     choices: tuple[Choice, ...] = ()
     columns: int = 6
+    name: str = ""
 
 
 @dataclass(frozen=True, slots=True)

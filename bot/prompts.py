@@ -9,6 +9,13 @@ from bot.messages import Choice
 from bot.models import Alert, AlertNote, AlertStatus, Answer, NoteKind, Respondent
 from bot.style import ChannelStyle
 from bot.surveys import Question
+from bot.text import shorten, units
+
+ALERT_MAX = 4000
+"""An alert's length in UTF-16 code units: it fits one chat message on every platform (Telegram
+takes 4,096), so a long comment is cut, never the status line."""
+NAME_MAX = 100
+REPLY_MAX = 500
 
 
 def scale_hint(question: Question, t: Translator) -> str:
@@ -69,10 +76,10 @@ def alert_text(
     t: Translator,
 ) -> str:
     """The managers' view of an alert, in the managers' language."""
-    name = (customer.display_name if customer else "") or (
+    name = shorten((customer.display_name if customer else "") or (
         customer.platform_user_id if customer else "?"
-    )
-    lines = [
+    ), NAME_MAX)
+    head = [
         t.gettext("⚠️ Unhappy customer — alert #{id}").format(id=alert.id),
         t.gettext("Score: {score}/{high} ({metric})").format(
             score=answer.score, high=answer.scale_max, metric=metric_label(answer.metric, t)
@@ -81,10 +88,7 @@ def alert_text(
             name=name, channel=channel_label(answer.channel, t), language=t.language(answer.locale)
         ),
     ]
-    if answer.comment:
-        lines.append(t.gettext("Comment: “{comment}”").format(comment=answer.comment))
-    else:
-        lines.append(t.gettext("No comment yet."))
+    tail: list[str] = []
     replies = [n for n in notes if n.kind == NoteKind.REPLY]
     for note in replies[-3:]:
         key = (
@@ -92,9 +96,16 @@ def alert_text(
             if note.delivered
             else t.gettext("Reply by {name} (not delivered): {text}")
         )
-        lines.append(key.format(name=note.author, text=note.text))
-    lines.append(status_line(alert, t))
-    return "\n".join(lines)
+        tail.append(key.format(name=shorten(note.author, NAME_MAX),
+                               text=shorten(note.text or "", REPLY_MAX)))
+    tail.append(status_line(alert, t))
+    if answer.comment:
+        line = t.gettext("Comment: “{comment}”")
+        room = ALERT_MAX - units("\n".join([*head, line.format(comment=""), *tail]))
+        comment = line.format(comment=shorten(answer.comment, max(room, REPLY_MAX)))
+    else:
+        comment = t.gettext("No comment yet.")
+    return "\n".join([*head, comment, *tail])
 
 
 def alert_choices(alert: Alert, t: Translator) -> tuple[Choice, ...]:

@@ -15,6 +15,7 @@ import pytest
 
 from adapters.runner import plan, run
 from tests.helpers import free_port, health_processes, survey_bot_web
+from tests.slack.standin import BOT_TOKEN, SlackAPIStandIn
 
 
 @pytest.mark.parametrize("overrides,mode,expected", [
@@ -100,21 +101,23 @@ async def test_web_concurrency_serves_the_port_from_several_processes(
     answer on one port; SIGTERM stops them all, and when the first is killed the others (and
     every engine worker) stop by themselves."""
     port = free_port()
-    settings = {"DATABASE_URL": database_url, "WEB_CONCURRENCY": "2", "ENGINE_PROCESSES": "1",
-                "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "WARNING",
-                # Slack's endpoint, so every process starts a channel (and its engine
-                # workers); nothing here calls the Web API.
-                "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "secret",
-                "SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/"}
-    with survey_bot_web(settings, tmp_path) as proc:
-        pids = await health_processes(port, 2)
-        assert proc.pid in pids
-        below = _descendants(proc.pid)
-        assert pids - {proc.pid} <= below and len(below) >= 3  # 1 web + 2 engine workers
-        if ending == "SIGTERM":
-            proc.send_signal(signal.SIGTERM)
-            assert proc.wait(timeout=30) == 0
-        else:
-            proc.kill()
-            proc.wait(timeout=10)
-        assert await _gone(below, timeout=15)
+    async with SlackAPIStandIn() as api:  # each process checks the token at start-up
+        settings = {"DATABASE_URL": database_url, "WEB_CONCURRENCY": "2",
+                    "ENGINE_PROCESSES": "1", "HOST": "127.0.0.1", "PORT": str(port),
+                    "LOG_LEVEL": "WARNING",
+                    # Slack's endpoint, so every process starts a channel (and its engine
+                    # workers); nothing here calls the Web API but auth.test at start-up.
+                    "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": "secret",
+                    "SLACK_API_URL": api.base_url}
+        with survey_bot_web(settings, tmp_path) as proc:
+            pids = await health_processes(port, 2)
+            assert proc.pid in pids
+            below = _descendants(proc.pid)
+            assert pids - {proc.pid} <= below and len(below) >= 3  # 1 web + 2 engine workers
+            if ending == "SIGTERM":
+                proc.send_signal(signal.SIGTERM)
+                assert proc.wait(timeout=30) == 0
+            else:
+                proc.kill()
+                proc.wait(timeout=10)
+            assert await _gone(below, timeout=15)

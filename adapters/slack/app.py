@@ -1,9 +1,11 @@
 """The Slack channel: a slack-bolt AsyncApp serving events, slash commands and interactions at
 ``/slack/events`` (or over Socket Mode), feeding the engine and sending what it answers.
 
-Bolt verifies every request's signature and timestamp and acknowledges before our listeners
-run, so Slack's 3-second limit holds however slow the database is; slow answers go through
-``response_url``.  Slack's retries carry the same ``event_id`` and are stored once.
+Our handler checks every request's signature and timestamp before anything reads its body, and
+that the body is what Slack sends (adapters/slack/requests.py); bolt then verifies the signature
+once more and acknowledges before our listeners run, so Slack's 3-second limit holds however
+slow the database is; slow answers go through ``response_url``.  Slack's retries carry the
+same ``event_id`` and are stored once.  Every text is escaped for Slack (blocks.py).
 """
 
 from __future__ import annotations
@@ -18,20 +20,25 @@ from datetime import date
 from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.engine_calls import CountsHandled, EngineCalls, KeyedLocks
 from adapters.lifecycle import run_with_web_app
-from adapters.slack.blocks import ACTION_PREFIX, buttons, escape, message_blocks, section
+from adapters.slack.blocks import ACTION_PREFIX, buttons, message, section
+from adapters.slack.envelopes import guard
 from adapters.slack.people import People
+from adapters.slack.requests import Refusal, bolt_request, verify
+from adapters.slack.startup import check_token, open_socket
 from adapters.slack.words import CHANNEL, dm_inbound, send_targets, slack_style
+from adapters.startup import Backoff
 from bot import buttons as button_values
 from bot.engine import Engine
 from bot.i18n import SUPPORTED, Translator, language_name, negotiate, translator
@@ -90,15 +97,21 @@ def build_client(settings: Settings) -> AsyncWebClient:
 class SlackChannel(CountsHandled):
     """One Slack app: bolt listeners that turn Slack payloads into engine events."""
 
-    def __init__(self, engine: Engine, settings: Settings, *, socket_mode: bool = False) -> None:
+    def __init__(self, engine: Engine, settings: Settings, *, socket_mode: bool = False,
+                 backoff: Backoff | None = None) -> None:
         self.engine = engine
         engine.use_style(CHANNEL, slack_style(settings))
         self.settings = settings
+        self.backoff = backoff
+        self.verifier = (None if socket_mode or not settings.slack_signing_secret
+                         else SignatureVerifier(settings.slack_signing_secret))
         self.client = build_client(settings)
         self.people = People(self.client)
         self.app = AsyncApp(  # the token travels with the client
             signing_secret=settings.slack_signing_secret or None,
             client=self.client,
+            # Verified by handle_http first; bolt's own check stays on as a second lock (one
+            # HMAC more) for any other way a request might reach it.
             request_verification_enabled=not socket_mode,
             # Our listeners only acknowledge and hand the work to a task, so bolt need not
             # poll for ack(): Slack gets its 200 as soon as the request is verified.
@@ -122,10 +135,16 @@ class SlackChannel(CountsHandled):
 
     async def start(self) -> None:
         """One HTTP session for every Web API call: kept-alive connections instead of a new
-        one per call (slack_sdk's default)."""
+        one per call (slack_sdk's default).  ``auth.test`` checks the token and that Slack can
+        be reached (network errors retried with backoff, a refused token said at once)."""
         if self.client.session is None:
             self.client.session = ClientSession(timeout=ClientTimeout(total=30))
         await self._engine.start()
+        try:
+            await check_token(self.client, backoff=self.backoff)
+        except BaseException:
+            await self.stop()
+            raise
 
     async def stop(self) -> None:
         for task in list(self.waves):
@@ -200,8 +219,11 @@ class SlackChannel(CountsHandled):
 
     @staticmethod
     def _reply_text(view: dict[str, Any]) -> str:
-        values = (view.get("state") or {}).get("values") or {}
-        return str(((values.get("reply") or {}).get("text") or {}).get("value") or "")
+        """The reply typed in the modal (``state.values.reply.text.value``), or ""."""
+        value: Any = view
+        for key in ("state", "values", "reply", "text", "value"):
+            value = value.get(key) if isinstance(value, dict) else None
+        return value if isinstance(value, str) else ""
 
     @staticmethod
     def _reply_metadata(view: dict[str, Any]) -> tuple[int, str]:
@@ -223,10 +245,24 @@ class SlackChannel(CountsHandled):
         log.error("slack: error handling %s", body.get("type"), exc_info=error)
 
     async def handle_http(self, request: web.Request) -> web.Response:
-        """``POST /slack/events``: bolt checks the signature and the timestamp."""
+        """``POST /slack/events``: signed by Slack (401 otherwise, before the body is read as
+        anything) and shaped as Slack sends it (400 otherwise); then bolt's."""
         self._arrived()
-        bolt_request = await to_bolt_request(request)
-        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+        try:
+            try:
+                raw = await request.read()
+            except web.HTTPRequestEntityTooLarge:
+                raise Refusal(413, "a body over the size limit") from None
+            if self.verifier is None:
+                raise Refusal(401, "SLACK_SIGNING_SECRET is not set")
+            verify(self.verifier, raw, request.headers)
+            bolt = bolt_request(raw, request.content_type, request.query_string,
+                                request.headers)
+        except Refusal as refused:
+            log.warning("slack: refused a request from %s: %s", request.remote, refused.reason)
+            return web.json_response({"ok": False, "error": refused.reason},
+                                     status=refused.status)
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt))
 
     # ------------------------------------------------------------------ listeners
 
@@ -258,7 +294,7 @@ class SlackChannel(CountsHandled):
                 Choice(language_name(code), button_values.encode(button_values.Language(code)))
                 for code in SUPPORTED]
             blocks = [section(t.gettext("I ask a few short questions about our service.")),
-                      buttons(choices, "home")]
+                      buttons(choices, "home")]  # section() escapes: App Home is mrkdwn too
             await self.client.views_publish(user_id=user, view={"type": "home",
                                                                 "blocks": blocks})
         except SlackApiError as exc:
@@ -350,7 +386,7 @@ class SlackChannel(CountsHandled):
         tm = await self._reader(manager)
         command = next(name for name, m in self.commands.items() if m == metric)
         if not self.engine.is_manager(CHANNEL, manager):
-            await respond(text=tm.gettext("Sorry, this command is only for managers."),
+            await respond(**message(tm.gettext("Sorry, this command is only for managers.")),
                           response_type="ephemeral")
             return
         users, channels = send_targets(text)
@@ -362,14 +398,14 @@ class SlackChannel(CountsHandled):
             if not (person.is_bot or person.deleted):
                 people.append((user, person))
         if not people:
-            await respond(text=tm.gettext(
+            await respond(**message(tm.gettext(
                 "Nobody to send to. Name people or a channel: {cmd} send @ana @radu, or "
-                "{cmd} send #customers").format(cmd=command), response_type="ephemeral")
+                "{cmd} send #customers").format(cmd=command)), response_type="ephemeral")
             return
-        await respond(text=tm.ngettext(
+        await respond(**message(tm.ngettext(
             "Sending the survey to {count} person, about one a second.",
             "Sending the survey to {count} people, about one a second.", len(people),
-        ).format(count=len(people)), response_type="ephemeral")
+        ).format(count=len(people))), response_type="ephemeral")
         task = asyncio.create_task(self._wave(metric, people, respond, tm))
         self.waves.add(task)
         task.add_done_callback(self.waves.discard)
@@ -408,9 +444,9 @@ class SlackChannel(CountsHandled):
             except Exception:
                 log.exception("slack: survey to %s not sent", user)
         try:
-            await respond(text=tm.gettext(
+            await respond(**message(tm.gettext(
                 "Survey sent to {sent} of {count}; the others opted out or cannot be reached."
-            ).format(sent=sent, count=len(people)), response_type="ephemeral")
+            ).format(sent=sent, count=len(people))), response_type="ephemeral")
         except Exception:  # noqa: BLE001 - the response_url may have expired after 30 minutes
             log.info("slack: wave finished: %s of %s sent", sent, len(people))
 
@@ -424,8 +460,7 @@ class SlackChannel(CountsHandled):
                 elif isinstance(item, EditPressed):
                     if origin.chat_id and origin.message_ts:
                         await self.client.chat_update(channel=origin.chat_id,
-                                                      ts=origin.message_ts, text=item.text,
-                                                      blocks=[section(item.text)])
+                                                      ts=origin.message_ts, **message(item.text))
                     else:
                         await self._answer(origin, item.text)
                 elif isinstance(item, Notice):
@@ -446,14 +481,14 @@ class SlackChannel(CountsHandled):
                       *, ephemeral: bool = False) -> None:
         """Back to where the event came from: the command's response_url, the DM, or an
         ephemeral message in a shared channel."""
-        blocks = message_blocks(text, choices)
+        shown = message(text, choices)
         if origin.respond is not None:
-            await origin.respond(text=text, blocks=blocks, response_type="ephemeral")
+            await origin.respond(**shown, response_type="ephemeral")
         elif origin.chat_id.startswith("D") and not ephemeral:
-            await self.client.chat_postMessage(channel=origin.chat_id, text=text, blocks=blocks)
+            await self.client.chat_postMessage(channel=origin.chat_id, **shown)
         elif origin.chat_id:
             await self.client.chat_postEphemeral(channel=origin.chat_id, user=origin.user_id,
-                                                 text=text, blocks=blocks)
+                                                 **shown)
         else:
             await self.send_to(SendTo(CHANNEL, origin.user_id, "", text, tuple(choices)))
 
@@ -477,8 +512,7 @@ class SlackChannel(CountsHandled):
             if not chat.startswith("D"):
                 opened = await self.client.conversations_open(users=item.user_id)
                 chat = opened["channel"]["id"]
-            await self.client.chat_postMessage(channel=chat, text=item.text,
-                                               blocks=message_blocks(item.text, item.choices))
+            await self.client.chat_postMessage(channel=chat, **message(item.text, item.choices))
             return True
         except SlackApiError as exc:
             error = exc.response.get("error")
@@ -493,8 +527,8 @@ class SlackChannel(CountsHandled):
             log.warning("slack: SLACK_ALERT_CHANNEL is not set; alert #%s stays in the database "
                         "only", alert_id)
             return
-        response = await self.client.chat_postMessage(
-            channel=channel, text=text, blocks=message_blocks(escape(text), choices))
+        response = await self.client.chat_postMessage(channel=channel,
+                                                      **message(text, choices))
         await self._engine(self.engine.set_alert_ref, alert_id,
                            f"{response['channel']}:{response['ts']}")
 
@@ -503,8 +537,7 @@ class SlackChannel(CountsHandled):
         if not channel or not ts:
             await self.post_alert(item.alert_id, item.text, item.choices)
             return
-        await self.client.chat_update(channel=channel, ts=ts, text=item.text,
-                                      blocks=message_blocks(escape(item.text), item.choices))
+        await self.client.chat_update(channel=channel, ts=ts, **message(item.text, item.choices))
 
 
 def attach_web(web_app: web.Application, engine: Engine, settings: Settings) -> SlackChannel:
@@ -523,9 +556,15 @@ async def run_socket_mode(engine: Engine, settings: Settings, stop: asyncio.Even
     channel = SlackChannel(engine, settings, socket_mode=True)
     await channel.start()
     handler = AsyncSocketModeHandler(channel.app, settings.slack_app_token)
-    await handler.connect_async()  # type: ignore[no-untyped-call]
+    guard(handler)
+    try:
+        await open_socket(handler, backoff=channel.backoff)
+    except BaseException:
+        await channel.stop()
+        raise
     try:
         await stop.wait()
     finally:
         await handler.close_async()  # type: ignore[no-untyped-call]
         await channel.stop()
+

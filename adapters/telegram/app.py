@@ -9,11 +9,11 @@ concurrently; updates of one chat one after another, in order.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import logging
 from collections.abc import Sequence
-from json import JSONDecodeError
 from typing import Any
 from urllib.parse import urlparse
 
@@ -29,14 +29,22 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import ContextTypes, TypeHandler
 
 from adapters.engine_calls import CountsHandled, EngineCalls, KeyedLocks
 from adapters.lifecycle import run_with_web_app
-from adapters.telegram.http import AiohttpRequest
+from adapters.payloads import BadPayload
+from adapters.startup import Backoff, describe
+from adapters.telegram.client import (
+    CONCURRENT_UPDATES,
+    CONNECTION_POOL,
+    build_application,
+    build_requests,
+    first_call,
+)
 from adapters.telegram.menu import commands_for
-from adapters.telegram.render import clip, force_reply, keyboard
-from adapters.telegram.updates import CHANNEL, to_inbound
+from adapters.telegram.render import MAX_TOAST, clip, force_reply, keyboard
+from adapters.telegram.updates import CHANNEL, read_update, to_inbound
 from bot.engine import Engine
 from bot.i18n import SUPPORTED, translator
 from bot.messages import (
@@ -53,18 +61,17 @@ from bot.messages import (
 )
 from bot.settings import Settings
 from bot.style import SLASH
+from bot.text import shorten
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
-CONCURRENT_UPDATES = 256
-CONNECTION_POOL = 16
 ENGINE_THREADS = 4
 MIGRATED_KEY = "telegram.migrated:{chat}"
-
-App = Application[Any, Any, Any, Any, Any, Any]
+__all__ = ["CONCURRENT_UPDATES", "CONNECTION_POOL", "TelegramChannel", "attach_web",
+           "run_polling", "webhook_secret"]
 
 
 def webhook_secret(settings: Settings) -> str:
@@ -80,43 +87,12 @@ def webhook_path(settings: Settings) -> str:
     return urlparse(settings.telegram_webhook_url).path or DEFAULT_WEBHOOK_PATH
 
 
-def build_application(settings: Settings, *, webhook: bool) -> App:
-    """The python-telegram-bot Application, pointed at ``TELEGRAM_API_BASE_URL``, with the rate
-    limiter that keeps to Telegram's limits and retries a 429 after its ``retry_after``."""
-    base = settings.telegram_api_base_url
-    file_base = base[: -len("bot")] + "file/bot" if base.endswith("/bot") else base
-    paced = settings.telegram_max_rate > 0  # 0: no pacing (a local Bot API stand-in)
-    limiter = AIORateLimiter(
-        overall_max_rate=settings.telegram_max_rate,
-        overall_time_period=1 if paced else 0,
-        group_max_rate=20 if paced else 0,
-        group_time_period=60 if paced else 0,
-        max_retries=settings.telegram_max_retries,
-    )
-    builder = (
-        ApplicationBuilder()
-        .token(settings.telegram_bot_token)
-        .base_url(base)
-        .base_file_url(file_base)
-        .rate_limiter(limiter)
-        .concurrent_updates(CONCURRENT_UPDATES)
-        # aiohttp instead of httpx: the same requests for about a third of the CPU (see http.py).
-        .request(AiohttpRequest(connection_pool_size=CONNECTION_POOL, read_timeout=15,
-                                write_timeout=15, connect_timeout=10, pool_timeout=10))
-        .get_updates_request(AiohttpRequest(connection_pool_size=1, read_timeout=40,
-                                            write_timeout=15, connect_timeout=10,
-                                            pool_timeout=10))
-    )
-    if webhook:
-        builder = builder.updater(None)
-    return builder.build()
-
-
 class TelegramChannel(CountsHandled):
     """One bot: turns updates into engine events and engine answers into Bot API calls."""
 
     def __init__(self, engine: Engine, settings: Settings, *, webhook: bool,
-                 poll_timeout: int = 25, register: bool = True) -> None:
+                 poll_timeout: int = 25, register: bool = True,
+                 backoff: Backoff | None = None) -> None:
         self.engine = engine
         engine.use_style(CHANNEL, SLASH)
         self.register = register
@@ -124,7 +100,9 @@ class TelegramChannel(CountsHandled):
         self.webhook = webhook
         self.poll_timeout = poll_timeout
         self.secret = webhook_secret(settings)
-        self.app = build_application(settings, webhook=webhook)
+        self.backoff = backoff
+        self._requests = build_requests()
+        self.app = build_application(settings, webhook=webhook, requests=self._requests)
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
         self._locks = KeyedLocks()
@@ -134,21 +112,30 @@ class TelegramChannel(CountsHandled):
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
+        """Connect to the Bot API: network errors are retried with backoff; a refused token or
+        setting stops start-up at once with :class:`StartupError` (one line, no traceback)."""
         await self.call.start()
-        await self.app.initialize()
-        if self.register:
-            await self._set_commands()
-        if self.webhook and self.register:
-            await self.app.bot.set_webhook(
-                self.settings.telegram_webhook_url, secret_token=self.secret,
-                allowed_updates=ALLOWED_UPDATES,
-            )
-        elif not self.webhook:
-            assert self.app.updater is not None
-            await self.app.updater.start_polling(
-                poll_interval=0, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES,
-            )
-        await self.app.start()
+        first = functools.partial(first_call, self.settings, backoff=self.backoff)
+        try:
+            await first("getMe", self.app.initialize)
+            if self.register:
+                await self._set_commands()
+            if self.webhook and self.register:
+                await first("setWebhook", lambda: self.app.bot.set_webhook(
+                    self.settings.telegram_webhook_url, secret_token=self.secret,
+                    allowed_updates=ALLOWED_UPDATES,
+                ))
+            elif not self.webhook:
+                updater = self.app.updater
+                assert updater is not None
+                await first("deleteWebhook", lambda: updater.start_polling(
+                    poll_interval=0, timeout=self.poll_timeout,
+                    allowed_updates=ALLOWED_UPDATES,
+                ))
+            await self.app.start()
+        except BaseException:
+            await self.stop()
+            raise
         log.info("telegram: @%s %s", self.app.bot.username,
                  "webhook" if self.webhook else "long polling")
 
@@ -158,6 +145,8 @@ class TelegramChannel(CountsHandled):
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
+        for request in self._requests:  # opened even when getMe failed
+            await request.shutdown()
         self.call.close()
 
     async def _set_commands(self) -> None:
@@ -187,19 +176,24 @@ class TelegramChannel(CountsHandled):
 
     async def handle_webhook(self, request: web.Request) -> web.Response:
         """Telegram's POST; refused unless it carries our secret token."""
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+        given = request.headers.get(SECRET_HEADER, "")  # bytes past UTF-8 arrive as surrogates
+        if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"),
+                                   self.secret.encode()):
             log.warning("telegram webhook: wrong or missing secret token from %s",
                         request.remote)
             return web.json_response({"ok": False, "error": "forbidden"}, status=403)
         try:
-            payload = await request.json()
-            update = Update.de_json(payload, self.app.bot)
-        except (JSONDecodeError, UnicodeDecodeError, TypeError, KeyError, ValueError):
-            return web.json_response({"ok": False, "error": "bad update"}, status=400)
-        if update is None:
-            return web.json_response({"ok": False, "error": "bad update"}, status=400)
-        # Handled before answering: if we fail, Telegram delivers it again and nothing is lost.
+            update = read_update(await request.read(), self.app.bot)
+        except (BadPayload, web.HTTPRequestEntityTooLarge) as exc:
+            too_large = isinstance(exc, web.HTTPRequestEntityTooLarge)
+            log.warning("telegram webhook: refused a body from %s: %s", request.remote,
+                        "over the size limit" if too_large else exc)
+            return web.json_response({"ok": False, "error": "bad update"},
+                                     status=413 if too_large else 400)
+        # Handled before answering, so a process that dies mid-update gets it again.  A failure
+        # inside is logged once (_on_error) and still answered 200: Telegram would redeliver
+        # the same update into the same failure for hours, and the engine has already told the
+        # person when it failed itself.
         await self.app.process_update(update)
         return web.json_response({"ok": True})
 
@@ -246,7 +240,10 @@ class TelegramChannel(CountsHandled):
             self._alert_chat = new
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        log.error("telegram: error handling %r", update, exc_info=context.error)
+        error = context.error
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("telegram: update %s failed: %s", update_id,
+                  describe(error) if error else "?", exc_info=error)
 
     # ------------------------------------------------------------------ outbound
 
@@ -257,7 +254,7 @@ class TelegramChannel(CountsHandled):
         query = update.callback_query if update is not None else None
         if query is not None:
             notices = [item.text for item in out if isinstance(item, Notice)]
-            await self._safe(query.answer("\n".join(notices)[:200] or None))
+            await self._safe(query.answer(shorten("\n".join(notices), MAX_TOAST) or None))
         pressed = query.message if query is not None else None
         for item in out:
             try:
@@ -324,10 +321,11 @@ class TelegramChannel(CountsHandled):
             log.info("telegram: %s blocked the bot: %s", item.user_id, exc)
             await self.call(self.engine.mark_unreachable, CHANNEL, item.user_id)
             if inbound is not None:
-                tm = self.engine.manager_translator
+                tm = translator(await self.call(self.engine.reader_locale, CHANNEL,
+                                                inbound.user_id))  # the sender reads this
                 await self._safe(self.send(inbound.chat_id, tm.gettext(
                     "Not sent: {name} has blocked the bot or cannot be reached."
-                ).format(name=item.user_id)))
+                ).format(name=item.name or item.user_id)))
             return False
 
     async def alert_chat(self) -> str:

@@ -7,8 +7,12 @@ from collections.abc import Sequence
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.messages import Choice
+from bot.text import shorten
 
+# Telegram's limits, in UTF-16 code units (how Telegram measures text and entities).
 MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_TOAST = 200  # answerCallbackQuery
 
 
 def keyboard(choices: Sequence[Choice], columns: int) -> InlineKeyboardMarkup | None:
@@ -28,6 +32,12 @@ def force_reply() -> ForceReply:
     return ForceReply(selective=False)
 
 
-def clip(text: str) -> str:
-    """Telegram refuses messages over 4096 characters."""
-    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    """A message text Telegram accepts: cut to ``limit`` UTF-16 code units with a visible
+    "…" (a longer one is refused with 400 "message is too long"), never empty."""
+    return shorten(text, limit) if text.strip() else "…"
+
+
+def clip_caption(text: str) -> str:
+    """A photo's or document's caption: at most 1,024 UTF-16 code units (empty is allowed)."""
+    return shorten(text, MAX_CAPTION)

@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
-from telegram import Message, MessageEntity, Update
+from typing import Any
 
+from telegram import Bot, Message, MessageEntity, Update
+
+from adapters.payloads import BadPayload, json_object
+from adapters.startup import describe
 from bot.messages import Inbound
 
 CHANNEL = "telegram"
+
+
+def read_update(raw: bytes, bot: Bot) -> Update:
+    """The update in a webhook body; :class:`BadPayload` for a body that is not a JSON object
+    (or nests too deeply) or that python-telegram-bot cannot read as an update."""
+    data: dict[str, Any] = json_object(raw)
+    update_id = data.get("update_id")
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        raise BadPayload("not an update (no numeric update_id)")
+    try:
+        update = Update.de_json(data, bot)
+    except Exception as exc:  # noqa: BLE001 - de_json reads untrusted input: any failure is "bad"
+        raise BadPayload(f"not an update ({type(exc).__name__}: {describe(exc)[:120]})") from None
+    if update is None:
+        raise BadPayload("not an update")
+    return update
 
 
 def _name(update: Update) -> str:

@@ -136,7 +136,7 @@ class Alerts:
                            kind=NoteKind.REPLY, text=body)
             turn.say(SendTo(customer.channel, customer.platform_user_id, customer.chat_id,
                             tc.gettext("A message from our team about your feedback:")
-                            + "\n\n" + body),
+                            + "\n\n" + body, name=who),
                      Reply(t.gettext("Sent to {name}.").format(name=who)))
         if alert.status == AlertStatus.OPEN:
             now = self.config.clock()

@@ -30,6 +30,7 @@ from bot.prompts import columns_for, question_text, score_choices
 from bot.reports import manager_command
 from bot.style import ChannelStyle
 from bot.surveys import SurveyCatalog
+from bot.text import clean, clean_inbound
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,7 @@ class Engine:
 
     def handle(self, inbound: Inbound) -> list[Outbound]:
         """Process one event in one transaction; ``[]`` for a redelivered event."""
+        inbound = clean_inbound(inbound)  # the same text on every channel and database
         try:
             # No autoflush: the changes of one event go to the database in as few flushes as
             # the code asks for (explicitly, where it needs a new row's id), not before every query.
@@ -224,8 +226,8 @@ class Engine:
     ) -> list[Outbound]:
         """Begin a survey a manager sent out; ``[]`` when the person opted out, cannot be
         reached, or deleted their data (and has not started a survey themselves since)."""
-        inbound = Inbound(channel, user_id, chat_id, display_name=display_name,
-                          locale_hint=locale_hint)
+        inbound = clean_inbound(Inbound(channel, user_id, chat_id, display_name=display_name,
+                                        locale_hint=locale_hint))
         with Session(self.db.engine, expire_on_commit=False) as session:
             if not self.config.resurvey_erased and privacy.is_erased(
                     session=session, channel=channel, user_id=user_id):
@@ -255,7 +257,9 @@ class Engine:
         self, *, channel: str, manager_id: str, alert_id: int, text: str, manager_name: str = ""
     ) -> list[Outbound]:
         """Send a manager's reply to the customer of an alert (Slack's modal path)."""
-        inbound = Inbound(channel, manager_id, "", display_name=manager_name, is_private=False)
+        inbound = clean_inbound(Inbound(channel, manager_id, "", display_name=manager_name,
+                                        is_private=False))
+        text = clean(text)
         with Session(self.db.engine, expire_on_commit=False) as session:
             turn = self._turn(session, inbound)
             if not turn.is_manager:

@@ -2,7 +2,10 @@
 slack-sdk client that slack-bolt uses.
 
 Shapes follow https://api.slack.com/methods.  Every call is recorded (failed ones too); a
-planned 429 answers ``{"ok": false, "error": "ratelimited"}`` with ``Retry-After``.  Also here:
+planned 429 answers ``{"ok": false, "error": "ratelimited"}`` with ``Retry-After``.  Blocks are
+checked as Slack checks them (``invalid_blocks`` for a section text over 3,000 characters, an
+empty one, more than 50 blocks, a button label over 75), and so is a ``text`` over 40,000
+(``msg_too_long``).  Also here:
 a signer that signs requests to our app exactly as Slack does, and Socket Mode
 (https://api.slack.com/apis/socket-mode): ``apps.connections.open`` hands out a WebSocket URL
 on this server, which greets the app with ``hello`` and delivers envelopes that the app must
@@ -16,6 +19,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +34,45 @@ APP_TOKEN = "xapp-1-A0SURVEY-1-test"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TEAM = "T0SURVEY"
 BOT_USER = "UBOTSURVEY"
+MAX_SECTION = 3000
+MAX_BLOCKS = {"message": 50, "home": 100, "modal": 100}
+MAX_TEXT = 40_000
+_ENTITY = re.compile(r"&(amp|lt|gt);")
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def block_problem(blocks: Any, surface: str = "message") -> str | None:
+    """Slack's ``invalid_blocks`` check, for the kinds of block the bot sends."""
+    if blocks is None:
+        return None
+    if not isinstance(blocks, list) or len(blocks) > MAX_BLOCKS[surface]:
+        return "invalid_blocks"
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "section":
+            text = (block.get("text") or {}).get("text")
+            if not isinstance(text, str) or not text or _units(text) > MAX_SECTION:
+                return "invalid_blocks"
+        elif kind == "actions":
+            for element in block.get("elements") or []:
+                label = (element.get("text") or {}).get("text") or ""
+                if not label or _units(label) > 75 or len(element.get("value") or "") > 2000:
+                    return "invalid_blocks"
+    return None
+
+
+def shown(text: str) -> str:
+    """What a person sees of an escaped mrkdwn text: the three entities decoded."""
+    return _ENTITY.sub(lambda m: {"amp": "&", "lt": "<", "gt": ">"}[m.group(1)], text)
+
+
+def escaped_properly(text: str) -> bool:
+    """No ``<`` or ``>`` of markup and every ``&`` the start of an entity: Slack will show
+    the text as written and parse nothing in it."""
+    return "<" not in text and ">" not in text and "&" not in _ENTITY.sub("", text)
 
 
 @dataclass
@@ -162,10 +205,23 @@ class SlackAPIStandIn:
         if handler is None:
             call.status = 404
             return web.json_response({"ok": False, "error": "unknown_method"}, status=404)
-        result = handler(params)
+        problem = self._refusal(method, params)
+        result = {"ok": False, "error": problem} if problem else handler(params)
         if not result.get("ok"):
             call.status = 400  # Slack answers 200 with ok=false; recorded apart for the tests
         return web.json_response(result)
+
+    @staticmethod
+    def _refusal(method: str, params: dict[str, Any]) -> str | None:
+        """The error Slack answers for content it refuses, else None."""
+        if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+            if len(str(params.get("text") or "")) > MAX_TEXT:
+                return "msg_too_long"
+            return block_problem(params.get("blocks"))
+        if method in ("views.publish", "views.open"):
+            view = params.get("view") or {}
+            return block_problem(view.get("blocks"), str(view.get("type", "modal")))
+        return None
 
     async def _response_url(self, request: web.Request) -> web.Response:
         rid = request.match_info["rid"]
@@ -173,6 +229,10 @@ class SlackAPIStandIn:
         self.calls.append(Call("response_url", {"rid": rid, **body}))
         if rid not in self.responses:
             return web.Response(status=404, text="expired_url")
+        problem = block_problem(body.get("blocks"))
+        if problem:
+            self.calls[-1].status = 400
+            return web.Response(status=400, text=problem)
         self.responses[rid].append(body)
         return web.Response(text="ok")
 
@@ -203,7 +263,13 @@ class SlackAPIStandIn:
             self.sockets.remove(ws)
         return ws
 
-    async def envelope(self, kind: str, payload: dict[str, Any], *, retry: int = 0,
+    async def send_raw(self, frame: str) -> None:
+        """A text frame exactly as given (a broken envelope, say) over the app's socket."""
+        if not self.sockets:
+            raise AssertionError("no Socket Mode connection")
+        await self.sockets[-1].send_str(frame)
+
+    async def envelope(self, kind: str, payload: Any, *, retry: int = 0,
                        envelope_id: str | None = None) -> str:
         """Deliver ``payload`` over the app's socket as an ``events_api``, ``interactive`` or
         ``slash_commands`` envelope; its id, which the app's acknowledgement must carry."""

@@ -22,7 +22,7 @@ async def test_detractor_alert_claim_reply_resolve(slack: SlackHarness) -> None:
     alert_ts = next(ts for (chan, ts) in slack.api.messages if chan == ALERTS)
     text = slack.api.messages[(ALERTS, alert_ts)]["text"]
     assert "2/10" in text and "Andrei" in text and "on Slack, speaks Romanian" in text
-    assert "întârziat <o săptămână> & nimeni" in text
+    assert "întârziat &lt;o săptămână&gt; &amp; nimeni" in text  # the notification text too
     section_text = slack.api.messages[(ALERTS, alert_ts)]["blocks"][0]["text"]["text"]
     assert "&lt;o săptămână&gt; &amp; nimeni" in section_text  # escaped for mrkdwn
     _, elements = slack.api.last_buttons(ALERTS)

@@ -3,7 +3,10 @@
 It serves the methods the bot uses with the JSON shapes of https://core.telegram.org/bots/api,
 records every call (failed ones too), keeps the messages it sent so edits can be checked, and
 can answer 429 (with ``retry_after``), 403 (a user who blocked the bot) and a group's migration
-to a supergroup.  Updates are queued for ``getUpdates`` long polling, or posted to a webhook.
+to a supergroup.  It refuses what Telegram refuses: a message text over 4,096 or a caption over
+1,024 UTF-16 code units (400 "message is too long" / "message caption is too long"), an empty
+text, and a callback answer over 200.  Updates are queued for ``getUpdates`` long polling, or
+posted to a webhook.
 """
 
 from __future__ import annotations
@@ -26,6 +29,33 @@ BOT_USERNAME = "survey_test_bot"
 JSON_FIELDS = {"reply_markup", "commands", "scope", "allowed_updates", "entities",
                "link_preview_options", "reply_parameters"}
 INT_FIELDS = {"message_id", "offset", "limit", "timeout", "cache_time", "max_connections"}
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+TEXT_METHODS = {"sendMessage", "editMessageText"}
+CAPTION_METHODS = {"sendPhoto", "sendDocument", "sendVideo", "sendAnimation", "sendAudio",
+                   "sendVoice", "editMessageCaption"}
+
+
+def utf16_units(text: str) -> int:
+    """Telegram's length: UTF-16 code units (an emoji outside the BMP counts two)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def refusal(method: str, params: dict[str, Any]) -> str | None:
+    """Telegram's 400 description for a text or caption it would refuse, else None."""
+    if method in TEXT_METHODS:
+        text = params.get("text")
+        if not isinstance(text, str) or not text.strip():
+            return "Bad Request: message text is empty"
+        if utf16_units(text) > MAX_TEXT:
+            return "Bad Request: message is too long"
+    if method in CAPTION_METHODS:
+        caption = params.get("caption")
+        if isinstance(caption, str) and utf16_units(caption) > MAX_CAPTION:
+            return "Bad Request: message caption is too long"
+    if method == "answerCallbackQuery" and utf16_units(str(params.get("text") or "")) > 200:
+        return "Bad Request: MESSAGE_TOO_LONG"
+    return None
 
 
 @dataclass
@@ -239,6 +269,10 @@ class BotAPIStandIn:
         if handler is None:
             call.status = 404
             return self._error(404, "Not Found")
+        refused = refusal(method, params)
+        if refused is not None:
+            call.status = 400
+            return self._error(400, refused)
         chat = params.get("chat_id")
         if isinstance(chat, int) and method.startswith(("send", "edit")):
             if chat in self.blocked:

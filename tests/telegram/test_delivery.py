@@ -140,7 +140,7 @@ async def test_blocked_customer_is_marked_and_not_written_to(tg: Harness) -> Non
     got = await manager.press("Reply")
     prompt = tg.api.last_message(ALERT_CHAT, lambda m: "Write your reply" in m.get("text", ""))
     got = await manager.say("Sorry about that", reply_to=prompt)
-    assert any("Not sent: 305 has blocked the bot" in x for x in got)
+    assert any("Not sent: Gone has blocked the bot" in x for x in got)  # not the id
     person = tg.respondent(305)
     assert person is not None and person.unreachable
     # The next reply is not even attempted.
