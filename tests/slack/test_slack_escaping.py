@@ -97,7 +97,7 @@ async def test_customer_text_is_escaped_in_every_place(slack2: SlackHarness) -> 
                 for _, text in mrkdwn_texts(c)]
 
     alert = seen("chat.postMessage", channel=ALERTS)
-    assert sum(f"Customer: {NAME} on slack" in t for t in alert) == 2  # blocks and fallback
+    assert sum(f"Customer: {NAME} on Slack" in t for t in alert) == 2  # blocks and fallback
     updates = seen("chat.update", channel=ALERTS)
     assert sum(COMMENT in t and NAME in t for t in updates) >= 2
     assert any(REPLY in t and COMMENT in t for t in updates), "the reply, in the alert"
