@@ -25,6 +25,7 @@ from bot.engine.conversation import Conversation
 from bot.engine.turn import EngineConfig, Turn
 from bot.i18n import Translator, negotiate, translator
 from bot.messages import Inbound, Notice, Outbound, Reply, SendTo
+from bot.metrics import METRICS
 from bot.models import RunStatus, utcnow
 from bot.prompts import columns_for, question_text, score_choices
 from bot.reports import manager_command
@@ -40,7 +41,6 @@ EVENT_MEMORY = timedelta(days=7)
 PRUNE_EVERY = 1000
 # last_seen is kept to the minute.
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
-MANAGER_COMMANDS = ("nps", "csat", "ces")
 
 
 class Engine:
@@ -202,7 +202,7 @@ class Engine:
             account.export(turn)
         elif command == "cancel":
             account.cancel(turn)
-        elif command in MANAGER_COMMANDS:
+        elif command in METRICS:  # a metric's summary: /nps, /csat, /ces
             if not turn.is_manager:
                 turn.say(Reply(turn.t.gettext("Sorry, this command is only for managers.")))
                 return
