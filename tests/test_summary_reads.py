@@ -86,7 +86,7 @@ def test_the_read_engine_cannot_write_and_the_writer_still_can(database_url: str
         for _ in range(2):  # the same pooled connection again, on PostgreSQL the writer's pool
             with Session(db.read_engine) as session:
                 kv_set(session=session, key="try", value="read-only")
-                with pytest.raises(DBAPIError, match="read-?only"):
+                with pytest.raises(DBAPIError, match=r"read-?only"):
                     session.commit()
             with Session(db.engine) as session:
                 kv_set(session=session, key="try", value="written")
