@@ -58,9 +58,11 @@ def summary_table(report: Report, t: Translator) -> Table:
     split = report.segment_by
     table.add_column(_split_names(t)[split] if split else "")
     table.add_column("n", justify="right")
-    table.add_column(t.gettext("{metric} ({level} interval)").format(
-        metric=metric_label(metric, t), level=t.percent(0.95)) if share else metric_label(
-        metric, t), justify="right", no_wrap=True)
+    heading = metric_label(metric, t)
+    if share:
+        heading = t.gettext("{metric} ({level} interval)").format(metric=heading,
+                                                                level=t.percent(0.95))
+    table.add_column(heading, justify="right", no_wrap=True)
     if share:
         table.add_column(t.gettext("Mean"), justify="right")
     for name in bucket_names(metric, t).values():
