@@ -115,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _summary_parser(sub: Any) -> None:
+    from bot.metrics import METRICS
     from bot.periods import FORMS
     from bot.reports import SPLITS
 
@@ -122,8 +123,9 @@ def _summary_parser(sub: Any) -> None:
         "summary", help="print a summary of one metric over a period",
         description="Days, weeks and months are local days in REPORT_TIMEZONE; the text speaks "
         "MANAGER_LOCALE unless --lang says otherwise.")
-    summary.add_argument("--metric", choices=["nps", "csat", "ces"], default="nps",
-                         help="the metric to summarise (default: nps)")
+    first = next(iter(METRICS))
+    summary.add_argument("--metric", choices=list(METRICS), default=first,
+                         help=f"the metric to summarise (default: {first})")
     summary.add_argument(
         "--period", default="30d", metavar="PERIOD",
         help="one of " + ", ".join(FORMS) + " (default: 30d). Nd/Nw: the last N days/weeks "

@@ -1,9 +1,12 @@
 """Database engines, schema migrations, and what to say when the database fails.
 
 SQLite gets WAL, a busy timeout, ``synchronous=NORMAL`` and ``BEGIN IMMEDIATE`` for writes;
-PostgreSQL goes through psycopg 3.  The schema is Alembic's (``bot/migrations``).  A failure to
-connect becomes a :class:`DatabaseUnavailable` whose message is one line naming the database
-(password hidden) and what to check; :func:`wait_for_database` retries one at start-up.
+PostgreSQL goes through psycopg 3.  The engine for reads (summaries, exports) cannot write: on
+SQLite its connections are ``PRAGMA query_only`` and begin deferred, so they never take the
+write lock; on PostgreSQL its transactions are ``READ ONLY``.  The schema is Alembic's
+(``bot/migrations``).  A failure to connect becomes a :class:`DatabaseUnavailable` whose
+message is one line naming the database (password hidden) and what to check;
+:func:`wait_for_database` retries one at start-up.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ def is_sqlite(url: str) -> bool:
 
 
 def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+    """The engine for writes (``immediate``) or the read-only engine for reads."""
     # SQLite takes one writer at a time.  One pooled connection for writes makes this process's
     # threads queue for it in order, instead of meeting SQLITE_BUSY and sleeping in SQLite's
     # backoff (up to 100 ms a try); busy_timeout still covers other processes.
@@ -51,6 +55,8 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
+        if not immediate:
+            cur.execute("PRAGMA query_only=ON")  # a write is an error, never a lock taken
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -62,7 +68,8 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
 
 @dataclass
 class Database:
-    """The engine for writes and the engine for reports (the same one on PostgreSQL)."""
+    """The engine for writes and the read-only engine for reports (on PostgreSQL the same pool,
+    its transactions ``READ ONLY``)."""
 
     url: str
     engine: Engine
@@ -70,7 +77,7 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-        if self.read_engine is not self.engine:
+        if self.read_engine.pool is not self.engine.pool:
             self.read_engine.dispose()
 
 
@@ -80,7 +87,9 @@ def open_database(url: str) -> Database:
         writer = _sqlite_engine(url, immediate=True)
         return Database(url, writer, _sqlite_engine(url, immediate=False))
     engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
-    return Database(url, engine, engine)
+    # The dialect's own switch: BEGIN READ ONLY on each connection taken through this engine,
+    # reset when the connection goes back to the shared pool.
+    return Database(url, engine, engine.execution_options(postgresql_readonly=True))
 
 
 def _quiet_alembic() -> None:

@@ -20,8 +20,10 @@ from sqlmodel import Session, col, select
 
 from bot import store
 from bot.db import Database
+from bot.metrics import METRICS, Metric
 from bot.models import AlertStatus, Answer, NoteKind, Respondent, RunStatus, SurveyRun
-from scoring import bucket_for
+from bot.surveys import load_surveys
+from scoring import Kind
 
 DAYS = 120
 PREFIX = "demo-"
@@ -31,9 +33,11 @@ LANGUAGES = {"telegram": (("ro", 0.45), ("zh", 0.3), ("en", 0.25)),
              "slack": (("en", 0.6), ("ro", 0.3), ("zh", 0.1)),
              "console": (("en", 0.5), ("ro", 0.3), ("zh", 0.2))}
 CAMPAIGNS = ((None, 0.45), ("onboarding", 0.2), ("spring-promo", 0.2), ("support-followup", 0.15))
+# Surveys of the built-in survey file (bot/surveys/default.toml), by how often they are sent.
 SURVEYS = (("default", 0.6), ("csat", 0.25), ("ces", 0.15))
-METRICS = {"default": ("nps", "csat"), "csat": ("csat",), "ces": ("ces",), "nps": ("nps",)}
-SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+# A net score's unhappy customers mostly give 5 or 6 and its happy ones more often 10 than 9:
+# low, middle and high scores on NPS's 0–10, repeated for weight.
+NET_SCORES = ((0, 2, 3, 4, 5, 5, 6, 6, 6), (7, 8, 8), (9, 9, 10, 10, 10))
 MANAGERS = ("Maria Ionescu", "Wang Fang", "Sam Taylor")
 
 NAMES = {
@@ -116,30 +120,35 @@ def _pick(rng: random.Random, weighted: tuple[tuple[str | None, float], ...]) ->
     return rng.choices(values, weights=[w for _, w in weighted])[0]
 
 
-def _score(rng: random.Random, metric: str, progress: float) -> int:
+def _pools(metric: Metric) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """The low, middle and high scores a demo customer gives: a net score's weighted ones on
+    0–10, else the scores of the worst bucket, of the buckets between, of the good ones."""
+    if metric.kind is Kind.NET and metric.scale == (0, 10):
+        return NET_SCORES
+    scores = metric.measure.scores
+    middle = [b for b in metric.buckets if b != metric.worst and b not in metric.good]
+    return (scores(metric.worst), tuple(s for b in middle for s in scores(b)),
+            tuple(s for b in metric.buckets if b in metric.good for s in scores(b)))
+
+
+def _score(rng: random.Random, metric: Metric, progress: float) -> int:
     """A score whose chance of being good grows with ``progress`` (0 at the start of the
     period, 1 today): NPS from about −10 to about +35."""
     good = 0.32 + 0.25 * progress
     bad = 0.42 - 0.22 * progress
     roll = rng.random()
-    low, high = SCALES[metric]
-    if metric == "nps":
-        if roll < bad:
-            return rng.choice((0, 2, 3, 4, 5, 5, 6, 6, 6))
-        if roll < bad + good:
-            return rng.choice((9, 9, 10, 10, 10))
-        return rng.choice((7, 8, 8))
-    if roll < bad * 0.6:
-        return rng.randint(low, low + (1 if metric == "csat" else 2))
-    if roll < bad * 0.6 + good + 0.15:
-        return rng.randint(high - (1 if metric == "csat" else 2), high)
-    return (low + high) // 2
+    low, middle, high = _pools(metric)
+    if metric.kind is Kind.NET:
+        pool = low if roll < bad else high if roll < bad + good else middle
+    else:
+        pool = low if roll < bad * 0.6 else high if roll < bad * 0.6 + good + 0.15 else middle
+    return pool[0] if len(pool) == 1 else rng.choice(pool)
 
 
-def _tone(metric: str, bucket: str) -> str:
-    if bucket in ("detractor", "unsatisfied", "disagree"):
+def _tone(metric: Metric, bucket: str) -> str:
+    if bucket == metric.worst:
         return "low"
-    if bucket in ("promoter", "satisfied", "agree"):
+    if bucket in metric.good:
         return "high"
     return "mid"
 
@@ -161,6 +170,7 @@ def seed(db: Database, *, answers: int = 1000, now: datetime, zone: ZoneInfo, se
         raise DemoRefused("the database already holds real answers; use --force to add demo "
                           "answers to them anyway")
     rng = random.Random(seed)
+    surveys = load_surveys()  # the built-in file, which names the surveys of SURVEYS
     made = respondents = alerts = 0
     with Session(db.engine, expire_on_commit=False, autoflush=False) as session:
         people: dict[tuple[str, str], Respondent] = {}
@@ -188,22 +198,23 @@ def seed(db: Database, *, answers: int = 1000, now: datetime, zone: ZoneInfo, se
                             updated_at=moment, completed_at=moment)
             session.add(run)
             session.flush()
-            for i, metric in enumerate(METRICS[survey]):
+            for i, question in enumerate(surveys.surveys[survey].questions):
+                metric = METRICS[question.metric]
                 score = _score(rng, metric, 1 - age / DAYS)
-                bucket = bucket_for(metric, score)
-                comment = (rng.choice(COMMENTS[lang][_tone(metric, bucket)])
-                           if rng.random() < (0.75 if _tone(metric, bucket) == "low" else 0.35)
-                           else None)
+                bucket = metric.bucket(score)
+                tone = _tone(metric, bucket)
+                comment = (rng.choice(COMMENTS[lang][tone])
+                           if rng.random() < (0.75 if tone == "low" else 0.35) else None)
                 at = moment + timedelta(minutes=i)
-                low, high = SCALES[metric]
+                low, high = metric.scale
                 answer = store.add_answer(session=session, answer=Answer(
                     respondent_id=person.id, survey_run_id=run.id,  # type: ignore[arg-type]
-                    survey=survey, campaign=campaign, question_key=metric, metric=metric,
-                    score=score, scale_min=low, scale_max=high, bucket=bucket, comment=comment,
-                    locale=lang, channel=channel, created_at=at,
+                    survey=survey, campaign=campaign, question_key=question.key,
+                    metric=metric.key, score=score, scale_min=low, scale_max=high,
+                    bucket=bucket, comment=comment, locale=lang, channel=channel, created_at=at,
                     commented_at=at if comment else None), zone=zone)
                 made += 1
-                if metric == "nps" and bucket == "detractor":
+                if bucket in question.alert_on:
                     alerts += 1
                     _alert(session, rng, answer, lang, at, now)
             if progress is not None:

@@ -6,6 +6,7 @@ from bot import buttons
 from bot.buttons import AlertAction
 from bot.i18n import Translator
 from bot.messages import Choice
+from bot.metrics import METRICS
 from bot.models import Alert, AlertNote, AlertStatus, Answer, NoteKind, Respondent
 from bot.style import ChannelStyle
 from bot.surveys import Question
@@ -19,11 +20,7 @@ REPLY_MAX = 500
 
 
 def scale_hint(question: Question, t: Translator) -> str:
-    if question.metric == "nps":
-        return t.gettext("0 = not at all likely, 10 = extremely likely.")
-    if question.metric == "csat":
-        return t.gettext("1 = very unsatisfied, 5 = very satisfied.")
-    return t.gettext("1 = strongly disagree, 7 = strongly agree.")
+    return t.gettext(question.spec.scale_hint)
 
 
 def question_text(question: Question, t: Translator, style: ChannelStyle) -> str:
@@ -45,7 +42,7 @@ def skip_choice(run_id: int, step: int, t: Translator) -> Choice:
 
 
 def columns_for(question: Question) -> int:
-    return {"nps": 6, "csat": 5, "ces": 4}[question.metric]
+    return question.spec.columns
 
 
 def channel_label(channel: str, t: Translator) -> str:
@@ -56,11 +53,7 @@ def channel_label(channel: str, t: Translator) -> str:
 
 
 def metric_label(metric: str, t: Translator) -> str:
-    return {
-        "nps": t.gettext("NPS"),
-        "csat": t.gettext("CSAT"),
-        "ces": t.gettext("CES"),
-    }[metric]
+    return t.gettext(METRICS[metric].label)
 
 
 def status_line(alert: Alert, t: Translator) -> str:

@@ -125,6 +125,13 @@ class Settings(BaseSettings):
     def slack_enabled(self) -> bool:
         return bool(self.slack_bot_token)
 
+    def slack_commands(self) -> dict[str, str]:
+        """Each metric's Slack slash command, by metric name: ``SLACK_COMMAND_<METRIC>``, or
+        ``/<metric>`` for a metric without a setting."""
+        from bot.metrics import METRICS  # only where asked: the CLI's start stays light
+
+        return {key: str(getattr(self, f"slack_command_{key}", f"/{key}")) for key in METRICS}
+
     def managers(self) -> dict[str, frozenset[str]]:
         """Manager ids per channel."""
         console = frozenset({"console-manager"}) if self.console_manager else frozenset()

@@ -40,7 +40,7 @@ class CesResult:
 
     @property
     def agree(self) -> int:
-        return sum(c for s, c in self.counts.items() if s >= 5)
+        return sum(c for s, c in self.counts.items() if ces_bucket(s) == "agree")
 
     @property
     def agree_share(self) -> float:

@@ -38,7 +38,7 @@ class CsatResult:
 
     @property
     def satisfied(self) -> int:
-        return sum(c for s, c in self.counts.items() if s >= 4)
+        return sum(c for s, c in self.counts.items() if csat_bucket(s) == "satisfied")
 
     @property
     def share(self) -> float:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 NpsBucket = Literal["detractor", "passive", "promoter"]
+NPS_SCALE = (0, 10)
 MIN_RELIABLE_N = 30
 Z95 = 1.959963984540054
 
@@ -22,7 +23,7 @@ def _check(score: int, low: int, high: int) -> int:
 
 def nps_bucket(score: int) -> NpsBucket:
     """0-6 detractor, 7-8 passive, 9-10 promoter (the standard edges; 6 is a detractor)."""
-    _check(score, 0, 10)
+    _check(score, *NPS_SCALE)
     if score <= 6:
         return "detractor"
     return "passive" if score <= 8 else "promoter"

@@ -4,11 +4,20 @@ PostgreSQL comes from ``TEST_POSTGRES_URL`` (default: the local trust-auth serve
 127.0.0.1:5432, database ``test``, user ``postgres``).  Each test gets a database of its own,
 dropped afterwards.  Without a server the PostgreSQL variants skip and say why; ``.ci/run`` sets
 ``REQUIRE_POSTGRES=1`` so that there they fail instead.
+
+Each test's database is already migrated to the newest schema: the session migrates one
+template once (on PostgreSQL a database named for the head revision and a hash of the
+migrations, dropped at the end of the session; on SQLite a file) and each test gets a copy
+(``CREATE DATABASE … TEMPLATE``; a copied file).  A test of the migrations themselves, or of
+what happens to a database nobody migrated, is marked ``@pytest.mark.empty_database`` and gets
+an empty one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -47,34 +56,103 @@ def pg_reason() -> str | None:
     return _PG_REASON  # type: ignore[return-value]
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for one test, as a SQLAlchemy URL; dropped afterwards."""
+EMPTY = "empty_database"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{EMPTY}: the test's database is empty (not copied from the migrated "
+        "template), for tests of the migrations and of unmigrated databases")
+
+
+def _wants_empty(request: pytest.FixtureRequest) -> bool:
+    return request.node.get_closest_marker(EMPTY) is not None
+
+
+def _require_postgres() -> None:
     reason = pg_reason()
     if reason:
         if os.environ.get("REQUIRE_POSTGRES"):
             pytest.fail(reason)
         pytest.skip(reason)
+
+
+def _pg_url(name: str) -> str:
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"{base}/{name}"
+
+
+def _pg_admin(sql: str) -> None:
     import psycopg
 
-    name = f"survey_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    try:
-        yield f"{base}/{name}"
-    finally:
-        from sqlalchemy import pool  # noqa: F401  (engines are disposed by their owners)
+        conn.execute(sql)  # type: ignore[arg-type]
 
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+def migrations_digest() -> str:
+    """A hash of every migration file: a changed migration names a new template."""
+    from bot.db import MIGRATIONS_DIR
+
+    digest = hashlib.sha256()
+    for path in sorted(MIGRATIONS_DIR.rglob("*.py")):
+        digest.update(path.relative_to(MIGRATIONS_DIR).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """A PostgreSQL database migrated to head, once per test session, to copy per test; named
+    ``survey_tpl_<head>_<migrations hash>_<pid>`` (the pid keeps concurrent sessions on one
+    server apart) and dropped at the end of the session."""
+    _require_postgres()
+    from bot.db import head_revision, upgrade
+
+    name = f"survey_tpl_{head_revision()}_{migrations_digest()}_{os.getpid()}"
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _pg_admin(f'CREATE DATABASE "{name}"')
+    try:
+        upgrade(_pg_url(name))
+        # Nobody connects to it again: a connection would make every copy fail.
+        _pg_admin(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+        yield name
+    finally:
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head, once per test session, copied per test."""
+    from bot.db import upgrade
+
+    path = tmp_path_factory.mktemp("template") / "survey.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, as a SQLAlchemy URL, migrated to head (a copy
+    of :func:`pg_template`) unless the test is marked ``empty_database``; dropped afterwards."""
+    _require_postgres()
+    template = "" if _wants_empty(request) else str(request.getfixturevalue("pg_template"))
+    name = f"survey_test_{uuid.uuid4().hex[:12]}"
+    _pg_admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    try:
+        yield _pg_url(name)
+    finally:
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh, empty database: a SQLite file, then a PostgreSQL database."""
+    """A fresh database, migrated to head unless the test is marked ``empty_database``: a SQLite
+    file, then a PostgreSQL database."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'survey.db'}"
+        path = tmp_path / "survey.db"
+        if not _wants_empty(request):
+            shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
     return str(request.getfixturevalue("postgres_url"))
 
 

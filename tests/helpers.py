@@ -22,9 +22,9 @@ from sqlmodel import Session
 
 from bot.engine import Engine
 from bot.messages import Inbound, Outbound, Reply
+from bot.metrics import METRICS
 from bot.models import Answer, Respondent, SurveyRun
 from bot.store import add_answer
-from scoring import bucket_for
 
 _ids = itertools.count(1)
 
@@ -75,9 +75,6 @@ def of_type(outbound: list[Outbound], kind: type) -> list[Any]:
     return [o for o in outbound if isinstance(o, kind)]
 
 
-SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
-
-
 def seed_answers(engine: Engine, rows: Sequence[tuple[str, int, int, str | None]], *,
                  channel: str = "console", locale: str = "en", user_id: str | None = None,
                  display_name: str = "Seed", now: datetime | None = None) -> None:
@@ -96,11 +93,11 @@ def seed_answers(engine: Engine, rows: Sequence[tuple[str, int, int, str | None]
                             status="completed")
             s.add(run)
             s.flush()
-            low, high = SCALES[metric]
+            low, high = METRICS[metric].scale
             add_answer(session=s, answer=Answer(
                 respondent_id=person.id, survey_run_id=run.id,  # type: ignore[arg-type]
                 survey="default", question_key=f"{metric}{i}", metric=metric, score=score,
-                scale_min=low, scale_max=high, bucket=bucket_for(metric, score),
+                scale_min=low, scale_max=high, bucket=METRICS[metric].bucket(score),
                 comment=comment, locale=locale, channel=channel,
                 created_at=now - timedelta(days=days, minutes=i)), zone=engine.report_zone)
         s.commit()

@@ -12,11 +12,10 @@ from sqlalchemy import bindparam, text
 from sqlmodel import Session, UTCDateTime
 
 from bot.engine import Engine
+from bot.metrics import METRICS
 from bot.models import Answer, Respondent, SurveyRun
 from bot.store import add_answer
-from scoring import bucket_for
 
-SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 _calls = itertools.count()
 
 
@@ -51,12 +50,12 @@ def store_rows(engine: Engine, rows: Iterable[Row]) -> None:
                 s.flush()
                 people[(row.channel, row.locale)] = (person.id, run.id)  # type: ignore[assignment]
             person_id, run_id = people[(row.channel, row.locale)]
-            low, high = SCALES[row.metric]
+            low, high = METRICS[row.metric].scale
             add_answer(session=s, zone=engine.report_zone, answer=Answer(
                 respondent_id=person_id, survey_run_id=run_id, survey=row.survey,
                 campaign=row.campaign, question_key=f"q{i}", metric=row.metric,
                 score=row.score, scale_min=low, scale_max=high,
-                bucket=bucket_for(row.metric, row.score), comment=row.comment,
+                bucket=METRICS[row.metric].bucket(row.score), comment=row.comment,
                 locale=row.locale, channel=row.channel, created_at=row.at))
         s.commit()
 

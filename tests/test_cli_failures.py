@@ -102,6 +102,7 @@ def test_export_into_a_pipe_closed_early(database_url: str, make_settings: Calla
     assert_one_line(err, "output was closed", "broken pipe")
 
 
+@pytest.mark.empty_database  # nothing, not even the schema, is made
 @pytest.mark.parametrize("target,wanted", [
     ("missing/dir/answers.csv", "the directory missing/dir does not exist"),
     (".", "is a directory"),
@@ -197,6 +198,7 @@ def test_interrupted_chat_exits_130(tmp_path: Path) -> None:
 
 # --- logging -------------------------------------------------------------------------------
 
+@pytest.mark.empty_database  # the first upgrade logs every migration
 def test_alembic_speaks_only_at_debug(database_url: str, tmp_path: Path) -> None:
     first = survey_bot(["db", "upgrade"], tmp_path, DATABASE_URL=database_url, LOG_LEVEL="INFO")
     assert first.returncode == 0, first.stderr

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
@@ -18,6 +19,7 @@ from bot.reports import score_counts
 from tests.helpers import Person
 
 
+@pytest.mark.empty_database  # a migration test starts from nothing
 def test_migrations_backfill_the_rollup(database_url: str) -> None:
     upgrade(database_url, "0001")
     db = open_database(database_url)

@@ -123,6 +123,7 @@ def test_usable_cores_is_at_least_one() -> None:
     assert workers.usable_cores() >= 1
 
 
+@pytest.mark.empty_database  # nobody migrated it yet
 def test_a_process_that_does_not_migrate_checks_the_schema(
         make_settings: Callable[..., Any]) -> None:
     """Worker and secondary web processes open the database without migrating it; a schema

@@ -117,8 +117,7 @@ class SlackChannel(CountsHandled):
             # poll for ack(): Slack gets its 200 as soon as the request is verified.
             process_before_response=True,
         )
-        self.commands = {settings.slack_command_nps: "nps", settings.slack_command_csat: "csat",
-                         settings.slack_command_ces: "ces"}
+        self.commands = {command: metric for metric, command in settings.slack_commands().items()}
         self.wave_pause = 1.0 / settings.slack_wave_per_second
         self.waves: set[asyncio.Task[None]] = set()
         self._lock = KeyedLocks()

@@ -35,9 +35,7 @@ def slack_style(settings: Settings) -> ChannelStyle:
     words = {"start": "start", "stop": "stop", "help": "help", "language": "language",
              "delete_my_data": "delete my data", "export_my_data": "export my data",
              "cancel": "cancel"}
-    return ChannelStyle({**words, "nps": settings.slack_command_nps,
-                         "csat": settings.slack_command_csat,
-                         "ces": settings.slack_command_ces})
+    return ChannelStyle({**words, **settings.slack_commands()})
 
 
 def dm_inbound(user_id: str, chat_id: str, text: str, *, display_name: str,

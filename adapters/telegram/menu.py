@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n import N_, Translator
+from bot.metrics import METRICS
 
 CUSTOMER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Take the survey")),
@@ -13,14 +14,14 @@ CUSTOMER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("delete_my_data", N_("Delete your answers and data")),
 )
 MANAGER_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("nps", N_("NPS summary, e.g. /nps summary 30d")),
-    ("csat", N_("CSAT summary")),
-    ("ces", N_("CES summary")),
     ("cancel", N_("Cancel a reply to a customer")),
 )
 
 
 def commands_for(t: Translator, *, manager: bool) -> list[tuple[str, str]]:
-    entries = CUSTOMER_COMMANDS + (MANAGER_COMMANDS if manager else ())
+    """The menu: the customers' commands, then for managers each metric's summary (from
+    :data:`~bot.metrics.METRICS`) and the managers' other commands."""
+    summaries = tuple((m.key, m.command_help) for m in METRICS.values())
+    entries = CUSTOMER_COMMANDS + (summaries + MANAGER_COMMANDS if manager else ())
     return [(name, t.gettext(text)) for name, text in entries]
 

@@ -15,6 +15,7 @@ from bot.engine.conversation import Conversation
 from bot.engine.turn import EngineConfig, Turn
 from bot.i18n import SUPPORTED, language_name, negotiate, translator
 from bot.messages import Choice, EditPressed, Notice, Reply, ReplyFile
+from bot.metrics import METRICS
 from bot.models import Answer, RunStatus
 from bot.prompts import channel_label, metric_label
 from bot.reports import manager_help_line
@@ -84,8 +85,7 @@ class Account:
         ]
         if turn.is_manager:
             lines.append("")
-            lines.append(manager_help_line(t, nps=turn.cmd("nps"), csat=turn.cmd("csat"),
-                                           ces=turn.cmd("ces")))
+            lines.append(manager_help_line(t, {key: turn.cmd(key) for key in METRICS}))
             lines.append(t.gettext("{cancel} — cancel a reply to a customer").format(
                 cancel=turn.cmd("cancel")))
         turn.say(Reply("\n".join(lines)))

@@ -16,7 +16,6 @@ from bot.messages import EditPressed, Notice, Reply
 from bot.models import Answer, RunStatus, SurveyRun
 from bot.prompts import columns_for, question_text, score_choices, skip_choice
 from bot.surveys import Question, Survey
-from scoring import bucket_for
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +166,7 @@ class Conversation:
     def _accept_score(self, turn: Turn, run: SurveyRun, survey: Survey, question: Question,
                       score: int, *, pressed: bool) -> None:
         low, high = question.scale
-        bucket = bucket_for(question.metric, score)
+        bucket = question.spec.bucket(score)
         now = self.config.clock()
         answer = store.add_answer(session=turn.session, answer=Answer(
             respondent_id=turn.person_id, survey_run_id=_id(run), survey=run.survey,

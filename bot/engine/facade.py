@@ -25,6 +25,7 @@ from bot.engine.conversation import Conversation
 from bot.engine.turn import EngineConfig, Turn
 from bot.i18n import Translator, negotiate, translator
 from bot.messages import Inbound, Notice, Outbound, Reply, SendTo
+from bot.metrics import METRICS
 from bot.models import RunStatus, utcnow
 from bot.prompts import columns_for, question_text, score_choices
 from bot.reports import manager_command
@@ -40,7 +41,6 @@ EVENT_MEMORY = timedelta(days=7)
 PRUNE_EVERY = 1000
 # last_seen is kept to the minute.
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
-MANAGER_COMMANDS = ("nps", "csat", "ces")
 
 
 class Engine:
@@ -111,6 +111,7 @@ class Engine:
         """Process one event in one transaction; ``[]`` for a redelivered event."""
         inbound = clean_inbound(inbound)  # the same text on every channel and database
         try:
+            summary = self._summary(inbound)  # read before the write transaction, read-only
             # No autoflush: the changes of one event go to the database in as few flushes as
             # the code asks for (explicitly, where it needs a new row's id), not before every query.
             with Session(self.db.engine, expire_on_commit=False, autoflush=False) as session:
@@ -121,7 +122,10 @@ class Engine:
                     log.info("redelivered event %s/%s ignored", inbound.channel, inbound.event_id)
                     return []
                 turn = self._turn(session, inbound)
-                self._route(turn)
+                if summary is not None:
+                    turn.say(Reply(summary))
+                else:
+                    self._route(turn)
                 session.commit()
             self._handled += 1
             if self._handled % PRUNE_EVERY == 0:
@@ -202,14 +206,27 @@ class Engine:
             account.export(turn)
         elif command == "cancel":
             account.cancel(turn)
-        elif command in MANAGER_COMMANDS:
-            if not turn.is_manager:
-                turn.say(Reply(turn.t.gettext("Sorry, this command is only for managers.")))
-                return
-            turn.say(Reply(manager_command(turn.session, command, args, turn.t, self.clock(),
-                                           turn.cmd(command), zone=self.config.report_zone)))
+        elif command in METRICS:  # a manager's /nps … was answered by _summary
+            turn.say(Reply(turn.t.gettext("Sorry, this command is only for managers.")))
         else:
             account.help(turn)
+
+    def _summary(self, inbound: Inbound) -> str | None:
+        """A manager's ``/nps summary …`` (any metric), read on the read-only connection in
+        its own transaction before the event's write transaction, which then holds the write
+        lock (SQLite's only one) just for the event id and the person's row; None for any
+        other event."""
+        metric = inbound.command
+        if (inbound.choice is not None or metric is None or metric not in METRICS
+                or not self.is_manager(inbound.channel, inbound.user_id)):
+            return None
+        with Session(self.db.read_engine) as session:
+            person = store.find_respondent(session=session, channel=inbound.channel,
+                                           user_id=inbound.user_id)
+            t = self.config.reader(person) if person else self.config.manager_translator
+            return manager_command(session, metric, (inbound.text or "").strip(), t,
+                                   self.clock(), self.config.style(inbound.channel).spell(metric),
+                                   zone=self.config.report_zone)
 
     # ----------------------------------------------------------------- other entry points
 

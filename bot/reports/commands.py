@@ -3,6 +3,7 @@ lines (one list of period forms and splits for both), and a localized answer to 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -23,12 +24,13 @@ def split_names() -> str:
     return "|".join(SPLITS)
 
 
-def manager_help_line(t: Translator, *, nps: str, csat: str, ces: str) -> str:
-    """The managers' line of /help, naming every period form and split."""
+def manager_help_line(t: Translator, commands: Mapping[str, str]) -> str:
+    """The managers' line of /help, naming every period form and split; ``commands`` is how
+    the reader writes each metric's command, by metric name."""
     return t.gettext(
         "For managers: {nps} summary [{periods}] [by {splits}], and the same with {csat} and "
         "{ces}."
-    ).format(nps=nps, csat=csat, ces=ces, periods=period_forms(), splits=split_names())
+    ).format_map({**commands, "periods": period_forms(), "splits": split_names()})
 
 
 def usage(cmd: str, t: Translator) -> str:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from bot.i18n import Translator, translator
+from bot.metrics import METRICS
 from bot.reports.figures import bucket_counts, headline, shown, trend
 from bot.reports.labels import segment_label
 from bot.reports.queries import Counts, Report
-from scoring import METHOD
+from scoring import Kind
 
 SHARE_DIGITS = 2  # a bucket's share in 0..1, as the text's whole percentage shows it
 
@@ -33,13 +34,14 @@ def _figures(metric: str, counts: Counts) -> dict[str, Any]:
         "scores": {str(k): v for k, v in sorted(counts.items())},
         "too_few": h.too_few,
     }
-    if metric == "nps":
+    spec = METRICS[metric]
+    if spec.kind is Kind.NET:
         data.update(score_rounded=data["score"], margin=h.margin)
     else:
         data.update(mean=h.mean,
                     interval=None if h.low is None else [_whole(h.low), _whole(h.high)])
-    if metric == "ces":
-        data["method"] = METHOD
+    if spec.measure.method:
+        data["method"] = spec.measure.method
     return data
 
 
@@ -67,7 +69,7 @@ def report_dict(report: Report, t: Translator | None = None) -> dict[str, Any]:
         }
         data["change"] = None if change is None else {
             "delta": change.delta, "margin": change.margin,
-            "unit": "points" if report.metric == "nps" else "percentage points",
+            "unit": METRICS[report.metric].unit,
             "verdict": change.verdict, "significant": change.significant}
     if report.segment_by:
         data["by"] = report.segment_by

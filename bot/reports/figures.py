@@ -7,18 +7,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Literal
 
+from bot.metrics import METRICS
 from bot.reports.queries import Counts
-from bot.surveys import BUCKETS
-from scoring import (
-    MIN_RELIABLE_N,
-    CesResult,
-    CsatResult,
-    NpsResult,
-    bucket_for,
-    compare_ces,
-    compare_csat,
-    compare_nps,
-)
+from scoring import MIN_RELIABLE_N, NpsResult, ShareResult
 
 # Both periods need this many answers before a change can be called significant: the same
 # floor as the small-sample warning.
@@ -43,23 +34,12 @@ def shown_percent(share: float, digits: int = PERCENT_DIGITS) -> float:
 
 
 def bucket_counts(metric: str, counts: Counts) -> dict[str, int]:
-    out = dict.fromkeys(BUCKETS[metric], 0)
-    for score, n in counts.items():
-        out[bucket_for(metric, score)] += n
-    return out
+    """Answers per bucket of ``metric``, every bucket in order."""
+    return METRICS[metric].measure.bucket_counts(counts)
 
 
-def nps_of(counts: Counts) -> NpsResult:
-    b = bucket_counts("nps", counts)
-    return NpsResult.from_counts(b["detractor"], b["passive"], b["promoter"])
-
-
-def figures(metric: str, counts: Counts) -> NpsResult | CsatResult | CesResult:
-    if metric == "nps":
-        return nps_of(counts)
-    if metric == "csat":
-        return CsatResult.from_counts(counts)
-    return CesResult.from_counts(counts)
+def figures(metric: str, counts: Counts) -> NpsResult | ShareResult:
+    return METRICS[metric].measure.result(counts)
 
 
 @dataclass(frozen=True)
@@ -86,8 +66,7 @@ def headline(metric: str, counts: Counts) -> Headline:
         return Headline(0, None)
     if isinstance(fig, NpsResult):
         return Headline(n, float(fig.score_rounded or 0), shown(fig.margin, MARGIN_DIGITS))
-    share = fig.share if isinstance(fig, CsatResult) else fig.agree_share
-    return Headline(n, shown_percent(share), mean=shown(fig.mean, MEAN_DIGITS),
+    return Headline(n, shown_percent(fig.share), mean=shown(fig.mean, MEAN_DIGITS),
                     low=shown_percent(fig.low), high=shown_percent(fig.high))
 
 
@@ -109,15 +88,9 @@ class Trend:
 
 def trend(metric: str, before: Counts, after: Counts) -> Trend | None:
     """None when either span has no answers."""
-    if metric == "nps":
-        change = compare_nps(nps_of(before), nps_of(after))
-        scale = 1.0
-    elif metric == "csat":
-        change = compare_csat(CsatResult.from_counts(before), CsatResult.from_counts(after))
-        scale = 100.0
-    else:
-        change = compare_ces(CesResult.from_counts(before), CesResult.from_counts(after))
-        scale = 100.0
+    measure = METRICS[metric].measure
+    change = measure.compare(before, after)
+    scale = measure.change_scale
     if change is None:
         return None
     n_before, n_after = sum(before.values()), sum(after.values())

@@ -7,17 +7,14 @@ from datetime import date
 from babel.dates import format_interval
 
 from bot.i18n import Translator
+from bot.metrics import METRICS
 from bot.periods import Period
 from bot.prompts import channel_label
 
 
-def bucket_names(t: Translator) -> dict[str, str]:
-    return {
-        "detractor": t.gettext("Detractors (0–6)"), "passive": t.gettext("Passives (7–8)"),
-        "promoter": t.gettext("Promoters (9–10)"), "unsatisfied": t.gettext("Unsatisfied (1–2)"),
-        "neutral": t.gettext("Neutral"), "satisfied": t.gettext("Satisfied (4–5)"),
-        "disagree": t.gettext("Disagree (1–3)"), "agree": t.gettext("Agree (5–7)"),
-    }
+def bucket_names(metric: str, t: Translator) -> dict[str, str]:
+    """``metric``'s buckets as the reader names them, in bucket order."""
+    return {bucket: t.gettext(label) for bucket, label in METRICS[metric].bucket_labels.items()}
 
 
 def segment_label(split: str, key: str, t: Translator) -> str:

@@ -17,14 +17,13 @@ from typing import Any
 from sqlalchemy import func, literal
 from sqlmodel import Session, col, select
 
+from bot.metrics import METRICS
 from bot.models import Answer, AnswerCount, Respondent
 from bot.periods import Period
 from bot.store import rollup_zone
 
 # The splits a manager types after ``by``, and the column (of both tables) each one reads.
 SPLITS = {"channel": "channel", "language": "locale", "campaign": "campaign", "survey": "survey"}
-# The bucket whose comments managers want to read first, per metric.
-WORST = {"nps": "detractor", "csat": "unsatisfied", "ces": "disagree"}
 LATEST_COMMENTS = 5
 
 Counts = dict[int, int]
@@ -118,7 +117,7 @@ def latest_comments(session: Session, metric: str, period: Period,
     rows = session.exec(
         select(Answer, Respondent.display_name)
         .join(Respondent, col(Respondent.id) == col(Answer.respondent_id))
-        .where(*_where(metric, period), col(Answer.bucket) == WORST[metric],
+        .where(*_where(metric, period), col(Answer.bucket) == METRICS[metric].worst,
                col(Answer.comment).is_not(None))
         .order_by(col(Answer.created_at).desc())
         .limit(limit)
@@ -132,6 +131,9 @@ def latest_comments(session: Session, metric: str, period: Period,
 
 def build_report(session: Session, metric: str, period: Period,
                  segment: str | None = None) -> Report:
+    """``metric``'s report; KeyError for a metric that is not in :data:`~bot.metrics.METRICS`
+    (never an empty report of another's figures)."""
+    metric = METRICS[metric].key
     if segment is not None and segment not in SPLITS:
         raise ValueError(f"unknown split {segment!r}")
     rollup = uses_rollup(session, period)

@@ -4,6 +4,7 @@ lines under its table)."""
 from __future__ import annotations
 
 from bot.i18n import Translator
+from bot.metrics import METRICS
 from bot.prompts import metric_label
 from bot.reports.figures import (
     DELTA_DIGITS,
@@ -18,6 +19,7 @@ from bot.reports.figures import (
 )
 from bot.reports.labels import bucket_names, segment_label, span_text
 from bot.reports.queries import Counts, Report
+from scoring import Kind
 
 CONFIDENCE = 0.95
 
@@ -30,26 +32,20 @@ def title(report: Report, t: Translator) -> str:
 
 def score_line(metric: str, h: Headline, t: Translator) -> str:
     """``NPS +30 ± 15.3 (n = 100)``, ``CSAT 75% satisfied (4–5), …; 95% interval 64%–83%``."""
+    spec = METRICS[metric]
     n = t.number(h.n)
-    if metric == "nps":
-        score = t.signed(h.score or 0)
-        if h.too_few:
-            return t.gettext("NPS {score} (n = {n})").format(score=score, n=n)
-        return t.gettext("NPS {score} ± {margin} (n = {n})").format(
-            score=score, margin=t.number(h.margin or 0, MARGIN_DIGITS), n=n)
-    values = {"share": t.percent((h.score or 0) / 100), "mean": t.number(h.mean or 0, MEAN_DIGITS),
-              "n": n, "level": t.percent(CONFIDENCE), "low": t.percent((h.low or 0) / 100),
-              "high": t.percent((h.high or 0) / 100)}
-    if metric == "csat":
-        return t.gettext("CSAT {share} satisfied (4–5), mean {mean} (n = {n}); {level} interval "
-                         "{low}–{high}").format(**values)
-    return t.gettext("CES {share} agree it was easy (5–7), mean {mean} of 7 (n = {n}); {level} "
-                     "interval {low}–{high}").format(**values)
+    line = t.gettext(spec.score_line_few if h.too_few else spec.score_line)
+    if spec.kind is Kind.NET:
+        return line.format(score=t.signed(h.score or 0),
+                           margin=t.number(h.margin or 0, MARGIN_DIGITS), n=n)
+    return line.format(share=t.percent((h.score or 0) / 100),
+                       mean=t.number(h.mean or 0, MEAN_DIGITS), n=n, level=t.percent(CONFIDENCE),
+                       low=t.percent((h.low or 0) / 100), high=t.percent((h.high or 0) / 100))
 
 
 def bucket_line(metric: str, counts: Counts, t: Translator) -> str:
     n = sum(counts.values())
-    names = bucket_names(t)
+    names = bucket_names(metric, t)
     return " · ".join(
         t.gettext("{bucket}: {count} ({share})").format(
             bucket=names[b], count=t.number(c), share=t.percent(c / n))
@@ -68,8 +64,8 @@ def headline_lines(metric: str, counts: Counts, t: Translator) -> list[str]:
     if h.n == 0:
         return [t.gettext("No answers in this period yet.")]
     lines = [score_line(metric, h, t)]
-    if metric == "ces":
-        lines.append(t.gettext("Method: CES 2.0, agreement on a 1–7 scale."))
+    if note := METRICS[metric].method_note:
+        lines.append(t.gettext(note))
     lines.append(bucket_line(metric, counts, t))
     if h.too_few:
         lines.append(too_few_line(h.n, t))
@@ -78,7 +74,7 @@ def headline_lines(metric: str, counts: Counts, t: Translator) -> list[str]:
 
 def unit(metric: str, t: Translator) -> str:
     """NPS moves in points, CSAT and CES (shares) in percentage points."""
-    return t.gettext("points") if metric == "nps" else t.gettext("percentage points")
+    return t.gettext(METRICS[metric].unit)
 
 
 def trend_line(report: Report, t: Translator) -> str | None:

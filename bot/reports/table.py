@@ -12,11 +12,13 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.i18n import Translator
+from bot.metrics import METRICS
 from bot.prompts import metric_label
 from bot.reports.figures import MARGIN_DIGITS, MEAN_DIGITS, SAMPLE_FLOOR, bucket_counts, headline
 from bot.reports.labels import bucket_names, segment_label
 from bot.reports.queries import Counts, Report
 from bot.reports.render import comment_lines, title, too_few_line, trend_line
+from scoring import Kind
 
 WARN = "⚠"
 
@@ -30,7 +32,7 @@ def _score(metric: str, counts: Counts, t: Translator) -> str:
     h = headline(metric, counts)
     if h.score is None:
         return "—"
-    if metric == "nps":
+    if METRICS[metric].kind is Kind.NET:
         score = t.signed(h.score)
         return score if h.too_few else f"{score} ± {t.number(h.margin or 0, MARGIN_DIGITS)}"
     return t.gettext("{share} ({low}–{high})").format(
@@ -42,7 +44,7 @@ def _row(label: str, metric: str, counts: Counts, t: Translator) -> list[str]:
     h = headline(metric, counts)
     n = t.number(h.n) + (f" {WARN}" if 0 < h.n < SAMPLE_FLOOR else "")
     cells = [label, n, _score(metric, counts, t)]
-    if metric != "nps":
+    if METRICS[metric].kind is Kind.SHARE:
         cells.append("—" if h.mean is None else t.number(h.mean, MEAN_DIGITS))
     cells += [f"{t.number(c)} ({t.percent(c / h.n)})" if h.n else "—"
               for c in bucket_counts(metric, counts).values()]
@@ -51,19 +53,20 @@ def _row(label: str, metric: str, counts: Counts, t: Translator) -> list[str]:
 
 def summary_table(report: Report, t: Translator) -> Table:
     metric = report.metric
+    share = METRICS[metric].kind is Kind.SHARE
     table = Table(title=title(report, t), box=box.SIMPLE_HEAD, title_justify="left")
     split = report.segment_by
     table.add_column(_split_names(t)[split] if split else "")
     table.add_column("n", justify="right")
-    table.add_column(metric_label(metric, t) if metric == "nps" else t.gettext(
-        "{metric} ({level} interval)").format(metric=metric_label(metric, t),
-                                              level=t.percent(0.95)), justify="right",
-                     no_wrap=True)
-    if metric != "nps":
+    heading = metric_label(metric, t)
+    if share:
+        heading = t.gettext("{metric} ({level} interval)").format(metric=heading,
+                                                                level=t.percent(0.95))
+    table.add_column(heading, justify="right", no_wrap=True)
+    if share:
         table.add_column(t.gettext("Mean"), justify="right")
-    names = bucket_names(t)
-    for bucket in bucket_counts(metric, {}):
-        table.add_column(names[bucket], justify="right")
+    for name in bucket_names(metric, t).values():
+        table.add_column(name, justify="right")
     table.add_row(*_row(t.gettext("All answers"), metric, report.current, t),
                   end_section=bool(report.segments))
     for key, counts in report.segments:
@@ -74,8 +77,8 @@ def summary_table(report: Report, t: Translator) -> Table:
 def notes(report: Report, t: Translator) -> list[str]:
     """What the table cannot say: the method, the sample warning, the trend, the comments."""
     lines: list[str] = []
-    if report.metric == "ces":
-        lines.append(t.gettext("Method: CES 2.0, agreement on a 1–7 scale."))
+    if note := METRICS[report.metric].method_note:
+        lines.append(t.gettext(note))
     n = sum(report.current.values())
     small = [c for _, c in report.segments if 0 < sum(c.values()) < SAMPLE_FLOOR]
     if 0 < n < SAMPLE_FLOOR:

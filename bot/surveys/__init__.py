@@ -10,14 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.i18n import SUPPORTED, Translator
+from bot.metrics import METRICS, Metric
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "default.toml"
-SCALES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
-BUCKETS: dict[str, tuple[str, ...]] = {
-    "nps": ("detractor", "passive", "promoter"),
-    "csat": ("unsatisfied", "neutral", "satisfied"),
-    "ces": ("disagree", "neutral", "agree"),
-}
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -47,8 +42,13 @@ class Question:
     alert_on: tuple[str, ...]
 
     @property
+    def spec(self) -> Metric:
+        """The facts of its metric (scale, buckets, layout, labels)."""
+        return METRICS[self.metric]
+
+    @property
     def scale(self) -> tuple[int, int]:
-        return SCALES[self.metric]
+        return self.spec.scale
 
 
 @dataclass(frozen=True)
@@ -94,21 +94,21 @@ def _question(raw: Any, where: str) -> Question:
     if not isinstance(key, str) or not _NAME.match(key):
         raise SurveyConfigError(f"{where}.key: expected letters, digits, _ or - (1-64)")
     metric = raw.get("metric")
-    if metric not in SCALES:
-        raise SurveyConfigError(f"{where}.metric: expected one of nps, csat, ces, got {metric!r}")
+    if not isinstance(metric, str) or metric not in METRICS:
+        raise SurveyConfigError(
+            f"{where}.metric: expected one of {', '.join(METRICS)}, got {metric!r}")
+    buckets = METRICS[metric].buckets
     follow_raw = raw.get("follow_up", {})
     if not isinstance(follow_raw, dict):
         raise SurveyConfigError(f"{where}.follow_up: expected a table of bucket = text")
     follow: dict[str, Text] = {}
     for bucket, text in follow_raw.items():
-        if bucket not in BUCKETS[metric]:
+        if bucket not in buckets:
             raise SurveyConfigError(
-                f"{where}.follow_up.{bucket}: not a {metric} bucket "
-                f"({', '.join(BUCKETS[metric])})"
-            )
+                f"{where}.follow_up.{bucket}: not a {metric} bucket ({', '.join(buckets)})")
         follow[bucket] = _text(text, f"{where}.follow_up.{bucket}")
-    alert_on = raw.get("alert_on", ["detractor"] if metric == "nps" else [])
-    if not isinstance(alert_on, list) or any(b not in BUCKETS[metric] for b in alert_on):
+    alert_on = raw.get("alert_on", list(METRICS[metric].alert_on))
+    if not isinstance(alert_on, list) or any(b not in buckets for b in alert_on):
         raise SurveyConfigError(f"{where}.alert_on: expected a list of {metric} buckets")
     return Question(key, metric, _text(raw.get("text"), f"{where}.text"), follow, tuple(alert_on))
 
