@@ -162,7 +162,7 @@ class AlertNote(SQLModel, table=True):
     author: str = Field(max_length=200)
     kind: str = Field(max_length=16)  # NoteKind
     text: str = ""
-    delivered: bool | None = True
+    delivered: bool | None = None
     """A reply's outcome: None while it waits in the outbox, then sent (True) or not (False)."""
     created_at: datetime = Field(default_factory=utcnow)
 
