@@ -120,6 +120,32 @@ def assert_language(texts: list[str], lang: str) -> None:
             assert not CJK.search(text), f"Chinese in English: {text!r}"
 
 
+def _queues_state(engine: Engine, channel: str | None) -> tuple[int, int, int]:
+    from sqlalchemy import func
+    from sqlmodel import select as sql_select
+
+    from bot.models import InboxEvent
+
+    with Session(engine.db.read_engine) as s:
+        query = sql_select(func.count()).select_from(InboxEvent)
+        if channel:
+            query = query.where(InboxEvent.channel == channel)
+        stored = int(s.exec(query).one())
+    return (engine.queues.events_waiting(channel), engine.queues.waiting(channel), stored)
+
+
+async def settle(engine: Engine, *, channel: str | None = None, stored: int = 0,
+                 timeout: float = 10) -> None:
+    """Wait until at least ``stored`` events are in the inbox, every one processed, and the
+    outbox is empty: everything the bot decided to say was answered by the platform."""
+    async with asyncio.timeout(timeout):
+        while True:
+            events, messages, total = await asyncio.to_thread(_queues_state, engine, channel)
+            if not events and not messages and total >= stored:
+                return
+            await asyncio.sleep(0.005)
+
+
 async def wait_for(predicate: Callable[[], bool], timeout: float = 10) -> None:
     """Wait until ``predicate()`` holds, polling every 5 ms; TimeoutError after ``timeout``."""
     async with asyncio.timeout(timeout):

@@ -57,21 +57,23 @@ def claim_due(session: Session, *, channel: str, now: datetime, lease: timedelta
 
 
 def earlier(session: Session, *, channel: str, order_key: str, before: int,
-            now: datetime, lease: timedelta) -> tuple[list[InboxEvent], bool]:
-    """The events of ``order_key`` stored before ``before`` and not processed: those nobody
-    owns are claimed and returned in order; the flag says whether others are still owned by a
-    live process (then wait for them)."""
+            now: datetime, lease: timedelta) -> list[tuple[InboxEvent, bool]]:
+    """The events of ``order_key`` stored before ``before`` and not processed, in order, each
+    with whether it was claimed now (nobody owned it any more: its process stopped); the
+    others are owned by a live process, this one or another."""
     rows = list(session.scalars(
         select(InboxEvent).where(
             col(InboxEvent.channel) == channel, col(InboxEvent.order_key) == order_key,
             col(InboxEvent.id) < before, col(InboxEvent.status) == InboxStatus.RECEIVED)
         .order_by(col(InboxEvent.id))))
-    owned = any(row.lease_until >= now for row in rows)
-    free = [] if owned else rows
-    for row in free:
-        row.lease_until, row.attempts = now + lease, row.attempts + 1
-        session.add(row)
-    return free, owned
+    out = []
+    for row in rows:
+        claimed = row.lease_until < now
+        if claimed:
+            row.lease_until, row.attempts = now + lease, row.attempts + 1
+            session.add(row)
+        out.append((row, claimed))
+    return out
 
 
 def extend(session: Session, *, ids: list[int], until: datetime) -> None:

@@ -18,7 +18,7 @@ from bot.models import InboxEvent, InboxStatus
 
 T = TypeVar("T")
 
-EVENT_LEASE = timedelta(seconds=30)
+EVENT_LEASE = timedelta(seconds=10)
 """How long the process that stored or claimed an event owns it before another may take it."""
 
 
@@ -45,7 +45,7 @@ class Queues:
             now=self.clock(), lease=EVENT_LEASE))
 
     def earlier_events(self, channel: str, order_key: str,
-                       before: int) -> tuple[list[InboxEvent], bool]:
+                       before: int) -> list[tuple[InboxEvent, bool]]:
         return self._tx(lambda s: inbox.earlier(
             s, channel=channel, order_key=order_key, before=before, now=self.clock(),
             lease=EVENT_LEASE))

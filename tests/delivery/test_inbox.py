@@ -46,12 +46,12 @@ def test_events_a_dead_process_left_are_claimed_in_order_per_person(engine: Engi
     ids = [engine.queues.receive("console", f"u:{n}", "chat:a" if n < 3 else "chat:b", "{}")
            for n in range(5)]
     assert engine.queues.due_events("console") == []  # their process still owns them
-    later = engine.clock() + timedelta(seconds=31)
+    later = engine.clock() + timedelta(seconds=11)
     engine.clock = lambda: later
     due = engine.queues.due_events("console")
     assert [e.id for e in due] == [ids[0], ids[3]]  # the first waiting of each person
     engine.queues.finish_event(ids[0])
-    engine.clock = lambda: later + timedelta(seconds=31)
+    engine.clock = lambda: later + timedelta(seconds=11)
     assert [e.id for e in engine.queues.due_events("console")] == [ids[1], ids[3]]
 
 
@@ -59,12 +59,12 @@ def test_a_live_event_waits_for_an_earlier_one_of_the_same_person(engine: Engine
     a = engine.queues.receive("console", "u:1", "chat:a", "{}")
     b = engine.queues.receive("console", "u:2", "chat:a", "{}")
     assert a is not None and b is not None
-    free, owned = engine.queues.earlier_events("console", "chat:a", b)
-    assert free == [] and owned  # a's process is still at it
-    later = engine.clock() + timedelta(seconds=31)
+    earlier = engine.queues.earlier_events("console", "chat:a", b)
+    assert [(e.id, claimed) for e, claimed in earlier] == [(a, False)]  # its process is at it
+    later = engine.clock() + timedelta(seconds=11)
     engine.clock = lambda: later
-    free, owned = engine.queues.earlier_events("console", "chat:a", b)
-    assert [e.id for e in free] == [a] and not owned
+    earlier = engine.queues.earlier_events("console", "chat:a", b)
+    assert [(e.id, claimed) for e, claimed in earlier] == [(a, True)]  # that process stopped
 
 
 def test_a_failed_event_is_kept_as_failed_and_the_person_is_told(

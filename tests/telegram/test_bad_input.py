@@ -22,6 +22,7 @@ from bot.app import build_engine
 from bot.engine import Engine
 from bot.text import units
 from tests.bad_input import assert_one_line, raw_post, row_counts
+from tests.helpers import settle
 from tests.telegram.conftest import running
 from tests.telegram.harness import ALERT_CHAT, MANAGER_ID, Harness
 from tests.telegram.standin import BotAPIStandIn, user
@@ -43,7 +44,8 @@ class Hook:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http, \
                 http.post(self.url, data=body, headers=headers) as resp:
             await resp.read()
-            return resp.status
+        await settle(self.engine, channel="telegram")  # stored, then processed after the 200
+        return resp.status
 
 
 @asynccontextmanager
