@@ -39,13 +39,20 @@ class Person:
     locale_hint: str | None = None
     name: str = ""
     last: list[Outbound] = field(default_factory=list)
+    deliver: bool = True
+    """Have the console's outbox send what the engine said (False: leave it in the outbox)."""
 
     def _send(self, **kwargs: Any) -> list[Outbound]:
         kwargs.setdefault("event_id", f"ev-{next(_ids)}")
         inbound = Inbound(self.channel, self.user_id, f"chat-{self.user_id}",
                           display_name=self.name or self.user_id, locale_hint=self.locale_hint,
                           **kwargs)
-        self.last = self.engine.handle(inbound)
+        said = self.engine.handle(inbound)
+        if self.deliver:
+            from adapters.console.outbox import send_all
+
+            send_all(self.engine.queues, said.ids)
+        self.last = said
         return self.last
 
     def say(self, text: str, **kwargs: Any) -> list[Outbound]:

@@ -50,7 +50,7 @@ def drain(dispatcher: Dispatcher, engine: Engine, timeout: float = 10) -> None:
 
 def test_what_the_engine_says_is_written_with_the_event_and_sent_in_order(
         engine: Engine) -> None:
-    ann = Person(engine, "ann")
+    ann = Person(engine, "ann", deliver=False)
     said = engine.handle(_start(ann))
     assert said.ids and len(said.ids) == len(said)
     assert [r.status for r in rows(engine)] == [OutboxStatus.PENDING] * len(said)
@@ -69,7 +69,7 @@ def _start(person: Person) -> Any:
 
 
 def test_a_429_and_a_5xx_are_retried_and_order_per_destination_holds(engine: Engine) -> None:
-    ann = Person(engine, "ann")
+    ann = Person(engine, "ann", deliver=False)
     ann.command("start")
     ann.press_score(9)
     ann.say("fast and kind")
@@ -86,7 +86,7 @@ def test_a_429_and_a_5xx_are_retried_and_order_per_destination_holds(engine: Eng
 
 def test_a_manager_reply_is_confirmed_only_once_the_platform_accepted_it(
         engine: Engine) -> None:
-    eve = Person(engine, "eve", name="Eve")
+    eve = Person(engine, "eve", name="Eve", deliver=False)
     eve.command("start")
     alert = of_type(eve.press_score(0), AlertPost)[0]
     said = engine.reply_to_alert(channel="console", manager_id="console-manager",
@@ -104,7 +104,7 @@ def test_a_manager_reply_is_confirmed_only_once_the_platform_accepted_it(
 
 
 def test_a_blocked_customer_gets_not_sent_once_stored_as_not_sent(engine: Engine) -> None:
-    eve = Person(engine, "eve", name="Eve")
+    eve = Person(engine, "eve", name="Eve", deliver=False)
     eve.command("start")
     alert = of_type(eve.press_score(0), AlertPost)[0]
     drain(Dispatcher(engine.queues, ScriptedPlatform()), engine)
@@ -146,7 +146,7 @@ def test_pacing_slots_are_staggered_and_shared_by_processes(make_settings: Calla
 def test_two_processes_never_claim_the_same_row(make_settings: Callable[..., Any],
                                                engine: Engine) -> None:
     for n in range(40):
-        Person(engine, f"p{n}").command("start")
+        Person(engine, f"p{n}", deliver=False).command("start")
     engines = [engine, build_engine(make_settings(console_manager=True))]
     claimed: list[list[int]] = [[], []]
 
@@ -172,11 +172,11 @@ def test_two_processes_never_claim_the_same_row(make_settings: Callable[..., Any
 
 
 def test_a_newer_alert_edit_replaces_one_not_sent_yet(engine: Engine) -> None:
-    eve = Person(engine, "eve", name="Eve")
+    eve = Person(engine, "eve", name="Eve", deliver=False)
     eve.command("start")
     alert = of_type(eve.press_score(0), AlertPost)[0]
     eve.say("slow")
-    mgr = Person(engine, "console-manager")
+    mgr = Person(engine, "console-manager", deliver=False)
     mgr.press(f"al:{alert.alert_id}:claim")
     statuses = [r.status for r in rows(engine) if r.destination == ALERTS]
     assert statuses.count(OutboxStatus.SUPERSEDED) == 1  # the comment's edit, never sent
