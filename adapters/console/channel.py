@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from adapters.console.outbox import send_all
 from bot import buttons
 from bot.engine import Engine
 from bot.i18n import Translator, negotiate, translator
-from adapters.console.outbox import send_all
 from bot.messages import (
     AlertPost,
     AlertUpdate,
