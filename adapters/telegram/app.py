@@ -9,7 +9,6 @@ concurrently; updates of one chat one after another, in order.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import hashlib
 import hmac
@@ -31,7 +30,8 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes, TypeHandler
 
-from adapters.engine_calls import EngineCalls, KeyedLocks
+from adapters.engine_calls import EngineCalls
+from adapters.inbox import InboxRunner
 from adapters.lifecycle import run_with_web_app
 from adapters.payloads import BadPayload
 from adapters.startup import Backoff, describe
@@ -47,10 +47,10 @@ from adapters.telegram.sender import TelegramSender
 from adapters.telegram.updates import CHANNEL, read_update, to_inbound
 from bot.delivery.dispatcher import Dispatcher
 from bot.engine import Engine
-from bot.engine.queues import EVENT_LEASE
 from bot.engine.transient import DatabaseDown
 from bot.i18n import SUPPORTED, translator
 from bot.messages import Notice
+from bot.models import InboxEvent
 from bot.settings import Settings
 from bot.style import SLASH
 
@@ -61,7 +61,6 @@ ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
 ENGINE_THREADS = 4
 STORE_RETRY_SECONDS = 1.0
-SWEEP_SECONDS = 2.0
 MIGRATED_KEY = "telegram.migrated:{chat}"
 __all__ = ["CONCURRENT_UPDATES", "CONNECTION_POOL", "TelegramChannel", "attach_web",
            "run_polling", "webhook_secret"]
@@ -129,14 +128,14 @@ class TelegramChannel:
                                      update_queue=self.queue)
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
-        self._locks = KeyedLocks()
         self._alert_chat: str | None = None
         self.call = EngineCalls(engine, settings, threads=ENGINE_THREADS, inline_sqlite=True)
         self.sender = TelegramSender(self.app.bot, settings, alert_chat=self.alert_chat,
                                      migrated=self._on_migrated)
         self.dispatcher = Dispatcher(engine.queues, self.sender)
-        self._inbox_ids: dict[int, int] = {}  # update_id → inbox id, stored and not processed
-        self._pending: dict[int, Update] = {}  # inbox id → update, in this process
+        self.inbox: InboxRunner[Update] = InboxRunner(engine.queues, CHANNEL,
+                                                      process=self._apply, decode=self._decode)
+        self._inbox_ids: dict[int, int] = {}  # update_id → inbox id, stored, not processed
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -169,7 +168,7 @@ class TelegramChannel:
             raise
         self._stop.clear()
         self._tasks = [asyncio.create_task(self.dispatcher.run(self._stop)),
-                       asyncio.create_task(self._sweep())]
+                       asyncio.create_task(self.inbox.sweep(self._stop))]
         log.info("telegram: @%s %s", self.app.bot.username,
                  "webhook" if self.webhook else "long polling")
 
@@ -215,13 +214,16 @@ class TelegramChannel:
         """Store ``update`` in the inbox; None when it was stored before (a redelivery)."""
         # ASCII: a lone surrogate a client sent survives the round trip through the database.
         payload = json.dumps(update.to_dict(), separators=(",", ":"))
-        inbox_id: int | None = await asyncio.to_thread(
-            self.engine.queues.receive, CHANNEL, f"update:{update.update_id}",
-            order_key(update), payload)
+        inbox_id = await self.inbox.store(f"update:{update.update_id}", order_key(update),
+                                          payload, update)
         if inbox_id is not None:
             self._inbox_ids[update.update_id] = inbox_id
-            self._pending[inbox_id] = update
         return inbox_id
+
+    def _decode(self, row: InboxEvent) -> Update:
+        update = Update.de_json(json.loads(row.payload), self.app.bot)
+        assert update is not None
+        return update
 
     async def handle_webhook(self, request: web.Request) -> web.Response:
         """Telegram's POST; refused unless it carries our secret token.  Answered 200 once the
@@ -251,71 +253,15 @@ class TelegramChannel:
             await self.queue.put_stored(update)
         return web.json_response({"ok": True})
 
-    async def _sweep(self) -> None:
-        """Process what a process that died left in the inbox, in order per chat."""
-        while not self._stop.is_set():
-            try:
-                due = await asyncio.to_thread(self.engine.queues.due_events, CHANNEL)
-                for event in due:
-                    update = Update.de_json(json.loads(event.payload), self.app.bot)
-                    assert update is not None and event.id is not None
-                    log.info("telegram: processing update %s left by a stopped process",
-                             update.update_id)
-                    async with self._locks(event.order_key):
-                        await self._process(update, event.id)
-            except DatabaseDown as exc:
-                log.warning("telegram: inbox sweep: database down: %s", exc)
-            except Exception:
-                log.exception("telegram: inbox sweep failed")
-            if not due:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), SWEEP_SECONDS)
-
-    async def _earlier_first(self, key: str, inbox_id: int) -> None:
-        """Process the chat's events stored before this one and not processed yet (by this
-        process, or left by one that stopped); wait for those another process is at."""
-        deadline = asyncio.get_running_loop().time() + EVENT_LEASE.total_seconds() + 5
-        while True:
-            earlier = await asyncio.to_thread(self.engine.queues.earlier_events, CHANNEL, key,
-                                              inbox_id)
-            waiting = False
-            for event, claimed in earlier:
-                assert event.id is not None
-                mine = self._pending.get(event.id)
-                if mine is None and not claimed:
-                    waiting = True
-                    break
-                update = mine or Update.de_json(json.loads(event.payload), self.app.bot)
-                assert update is not None
-                await self._process(update, event.id)
-            if not waiting or asyncio.get_running_loop().time() > deadline:
-                return
-            await asyncio.sleep(0.1)
-
     # ------------------------------------------------------------------ processing
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         inbox_id = self._inbox_ids.pop(update.update_id, None)
-        if inbox_id is None or inbox_id not in self._pending:
-            return  # processed already, as an earlier event of its chat
-        key = order_key(update)
-        async with self._locks(key):
-            try:
-                await self._earlier_first(key, inbox_id)
-            except DatabaseDown:
-                pass  # the sweeper keeps the order later
-            await self._process(update, inbox_id)
-
-    async def _process(self, update: Update, inbox_id: int) -> None:
-        """One stored update, once: its inbox row is marked done with its effects."""
-        self._pending.pop(inbox_id, None)
-        try:
-            await self._apply(update, inbox_id)
-        except DatabaseDown as exc:
-            log.warning("telegram: update %s stays in the inbox (database down): %s",
-                        update.update_id, exc)
+        if inbox_id is not None:
+            await self.inbox.run(inbox_id, order_key(update))
 
     async def _apply(self, update: Update, inbox_id: int) -> None:
+        """One stored update, once: its inbox row is marked done with its effects."""
         queues = self.engine.queues
         if update.my_chat_member is not None:
             if await asyncio.to_thread(queues.finish_event, inbox_id):
