@@ -231,3 +231,12 @@ def waiting(session: Session, *, channel: str | None = None) -> int:
     if channel:
         query = query.where(col(OutboxMessage.channel) == channel)
     return int(session.scalar(query) or 0)
+
+
+def tally(session: Session, *, ids: Sequence[int]) -> tuple[int, int]:
+    """Of these rows: how many are not closed yet, and how many were sent."""
+    rows = session.scalars(select(col(OutboxMessage.status)).where(
+        col(OutboxMessage.id).in_(list(ids))))
+    statuses = list(rows)
+    open_ = sum(s in (OutboxStatus.PENDING, OutboxStatus.SENDING) for s in statuses)
+    return open_, sum(s == OutboxStatus.SENT for s in statuses)

@@ -357,6 +357,7 @@ class Engine:
     def reply_to_alert(
         self, *, channel: str, manager_id: str, alert_id: int, text: str, manager_name: str = "",
         chat_id: str = "", origin: Mapping[str, Any] | None = None,
+        inbox_id: int | None = None,
     ) -> Said:
         """Send a manager's reply to the customer of an alert (Slack's modal path); the
         manager hears whether it was delivered once the platform has answered."""
@@ -366,11 +367,36 @@ class Engine:
 
         def once() -> Said:
             with Session(self.db.engine, expire_on_commit=False) as session:
+                if inbox_id is not None and not inbox.finish(session, inbox_id=inbox_id,
+                                                             now=self.clock()):
+                    return Said()  # processed already
                 turn = self._turn(session, inbound)
                 if not turn.is_manager:
                     turn.say(Notice(turn.t.gettext("Sorry, this is only for managers.")))
                 else:
                     self.alerts.send_reply(turn, alert_id, text)
+                said = self._queue(turn, origin)
+                session.commit()
+                return said
+        return retrying(once)
+
+    def tell(self, channel: str, user_id: str, text: str, *,
+             origin: Mapping[str, Any] | None = None, inbox_id: int | None = None) -> Said:
+        """Queue ``text`` for ``user_id``, answered where ``origin`` says (an adapter's own
+        words, such as a wave's progress, kept in order with everything else); with
+        ``inbox_id``, that event is marked processed in the same transaction (``[]`` without
+        ``ids`` when it was already)."""
+        inbound = Inbound(channel, user_id, "", is_private=False)
+
+        def once() -> Said:
+            with Session(self.db.engine, expire_on_commit=False, autoflush=False) as session:
+                if inbox_id is not None and not inbox.finish(session, inbox_id=inbox_id,
+                                                             now=self.clock()):
+                    return Said()
+                turn = Turn(session, inbound, Respondent(channel=channel,
+                                                         platform_user_id=user_id),
+                            self.manager_translator, self.config.style(channel),
+                            self.is_manager(channel, user_id), [Reply(text)])
                 said = self._queue(turn, origin)
                 session.commit()
                 return said

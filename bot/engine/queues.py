@@ -89,3 +89,7 @@ class Queues:
     def waiting(self, channel: str | None = None) -> int:
         """Outbox rows not closed yet."""
         return self._tx(lambda s: outbox.waiting(s, channel=channel))
+
+    def tally(self, ids: Sequence[int]) -> tuple[int, int]:
+        """Of these outbox rows: how many are still to go, and how many were sent."""
+        return self._tx(lambda s: outbox.tally(s, ids=ids))

@@ -1,14 +1,9 @@
-"""Requests Slack did not sign, stale ones, Slack's retries, 429s from the Web API, and work
-that waits for a burst to be acknowledged."""
+"""Requests Slack did not sign, stale ones, Slack's retries, replays, 429s from the Web API."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 
-import pytest
-
-from adapters.slack import app as slack_app
 from tests.slack.harness import SlackHarness
 from tests.slack.standin import sign
 
@@ -53,29 +48,3 @@ async def test_ratelimited_call_is_retried(slack: SlackHarness) -> None:
     attempts = [c for c in slack.api.calls if c.method == "chat.postMessage"]
     assert [c.status for c in attempts] == [429, 200]
     assert attempts[1].at - attempts[0].at >= 0.9
-
-
-async def test_work_waits_for_a_pause_in_requests(slack: SlackHarness,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    """Acknowledgements first: work behind a request starts when requests pause, and after
-    ACK_MAX_DEFER at the latest when they do not."""
-    channel = slack.channel
-    done: list[str] = []
-
-    async def work(name: str) -> None:
-        done.append(name)
-
-    monkeypatch.setattr(slack_app, "ACK_QUIET", 60.0)  # requests "keep coming"
-    monkeypatch.setattr(slack_app, "ACK_MAX_DEFER", 0.3)
-    channel._arrived()
-    channel._later(work("deferred"))
-    for _ in range(5):
-        await asyncio.sleep(0)
-    assert done == [], "work started while requests were still arriving"
-    await slack.api.wait_for(lambda: done == ["deferred"], timeout=10)
-
-    monkeypatch.setattr(slack_app, "ACK_QUIET", 0.01)
-    monkeypatch.setattr(slack_app, "ACK_MAX_DEFER", 60.0)
-    channel._arrived()
-    channel._later(work("after the pause"))
-    await slack.api.wait_for(lambda: done == ["deferred", "after the pause"], timeout=10)
