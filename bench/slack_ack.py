@@ -3,13 +3,13 @@
     .venv/bin/python bench/slack_ack.py [--requests 500] [--web-processes N] [--skip-postgres]
 
 Starts the real ``survey-bot web`` (its Web API client pointed at the stand-in from tests/slack,
-which runs in a process of its own, as Slack's servers would), with as many web processes as
-WEB_CONCURRENCY gives on this machine (one per core on PostgreSQL, one on SQLite) unless
-``--web-processes`` says otherwise.  Opens a survey for half as many people as there are
-requests, then fires the requests at once: every person presses an NPS button and a manager runs
-`/nps summary 30d` as often.  Each request is signed as Slack signs it.  Prints p50 / p99 / max
-time to the HTTP 200, how many took over Slack's 3 s, and how long the work behind them took to
-finish.  Target: p99 under 300 ms, none over 3 s.  Reaches nothing but 127.0.0.1.
+which runs in a process of its own, as Slack's servers would), with gunicorn's WEB_CONCURRENCY
+web processes (default 1) unless ``--web-processes`` says otherwise. Opens a survey for half as
+many people as there are requests, then fires the requests at once: every person presses an NPS
+button and a manager runs `/nps summary 30d` as often. Each request is signed as Slack signs it.
+Prints p50 / p99 / max time to the HTTP 200, how many took over Slack's 3 s, and how long the
+work behind them took to finish. Target: p99 under 300 ms, none over 3 s.
+Reaches nothing but 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -32,8 +32,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiohttp import ClientSession, ClientTimeout
 
-from bot.settings import Settings
-from bot.workers import web_processes
 from tests.helpers import free_port, health_processes, survey_bot_web
 from tests.slack.standin import BOT_TOKEN, SIGNING_SECRET, SlackAPIStandIn, SlackSender, sign
 
@@ -186,8 +184,7 @@ def run(database_url: str, requests: int, processes: int | None) -> dict[str, fl
             (f"UB{i:05d}", f"Person {i}", ("zh-CN", "ro-RO", "en-US")[i % 3])
             for i in range(people)])
         port = free_port()
-        web = processes or web_processes(Settings(  # type: ignore[call-arg]
-            _env_file=None, database_url=database_url, web_concurrency=None))
+        web = processes or 1
         settings = {"DATABASE_URL": database_url, "SLACK_BOT_TOKEN": BOT_TOKEN,
                     "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": api.base_url,
                     "SLACK_MANAGER_IDS": MANAGER, "SLACK_ALERT_CHANNEL": "C0ALERTS",

@@ -25,10 +25,6 @@ from typing import Any
 
 import pytest
 
-# Tests run the engine in the test's own process, where they can give it a clock and look at it;
-# the tests of bot/workers.py and the channels' worker tests ask for worker processes themselves.
-os.environ.setdefault("ENGINE_PROCESSES", "0")
-
 PG_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )

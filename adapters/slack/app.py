@@ -65,7 +65,6 @@ UNREACHABLE_ERRORS = {"account_inactive", "user_not_found", "user_disabled", "ca
                       "user_not_visible"}
 Respond = Callable[..., Awaitable[Any]]
 Ack = Callable[..., Awaitable[Any]]
-ENGINE_THREADS = 1
 # Acknowledgements first: work behind acknowledged requests starts after a pause of ACK_QUIET
 # seconds in arriving requests, or after ACK_MAX_DEFER at the latest (what an answer may be
 # delayed under steady heavy traffic; a burst of hundreds is acknowledged well within it).
@@ -98,7 +97,7 @@ class SlackChannel(CountsHandled):
     """One Slack app: bolt listeners that turn Slack payloads into engine events."""
 
     def __init__(self, engine: Engine, settings: Settings, *, socket_mode: bool = False,
-                 backoff: Backoff | None = None) -> None:
+                 backoff: Backoff | None = None, calls: EngineCalls | None = None) -> None:
         self.engine = engine
         engine.use_style(CHANNEL, slack_style(settings))
         self.settings = settings
@@ -121,9 +120,8 @@ class SlackChannel(CountsHandled):
         self.wave_pause = 1.0 / settings.slack_wave_per_second
         self.waves: set[asyncio.Task[None]] = set()
         self._lock = KeyedLocks()
-        # Always threads, even on SQLite: acknowledgements must not wait behind engine work.
-        self._engine = EngineCalls(engine, settings, threads=ENGINE_THREADS,
-                                   inline_sqlite=False)
+        self._own_calls = calls is None  # else the process's, closed by its owner
+        self._engine = calls or EngineCalls(engine, settings)
         self._tasks: set[asyncio.Task[None]] = set()
         self._quiet = asyncio.Event()
         self._quiet.set()
@@ -153,7 +151,8 @@ class SlackChannel(CountsHandled):
         session, self.client.session = self.client.session, None
         if session is not None:
             await session.close()
-        self._engine.close()
+        if self._own_calls:
+            self._engine.close()
 
     # ------------------------------------------------------------------ wiring
 
@@ -539,9 +538,10 @@ class SlackChannel(CountsHandled):
         await self.client.chat_update(channel=channel, ts=ts, **message(item.text, item.choices))
 
 
-def attach_web(web_app: web.Application, engine: Engine, settings: Settings) -> SlackChannel:
+def attach_web(web_app: web.Application, engine: Engine, settings: Settings, *,
+               calls: EngineCalls | None = None) -> SlackChannel:
     """Serve events, commands and interactions at ``/slack/events`` on the shared web server."""
-    channel = SlackChannel(engine, settings)
+    channel = SlackChannel(engine, settings, calls=calls)
     web_app[CHANNEL_KEY] = channel
     web_app.router.add_post(EVENTS_PATH, channel.handle_http)
     run_with_web_app(web_app, channel.start, channel.stop)
