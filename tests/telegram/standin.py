@@ -233,6 +233,10 @@ class BotAPIStandIn:
                 for c in self.sent(chat_id=chat_id)
                 if c.method in ("sendMessage", "editMessageText", "sendDocument", "sendPhoto")]
 
+    def chat_messages(self, chat_id: int) -> list[dict[str, Any]]:
+        """The bot's messages in a chat as they stand now (after edits), oldest first."""
+        return [self.messages[(chat_id, m)] for m in self._by_chat.get(chat_id, [])]
+
     def last_message(self, chat_id: int, predicate: Callable[[dict[str, Any]], bool] = bool,
                      ) -> dict[str, Any]:
         """The newest message the bot has in a chat (as it stands after edits)."""
