@@ -209,7 +209,22 @@ class BotProcess:
             pass  # the group is gone already
         self.popen.wait(timeout=10)
         _running.discard(self)
+        self._wait_group_gone()
         return int(self.popen.returncode)
+
+    def _wait_group_gone(self, timeout: float = 5.0) -> None:
+        """Until no process of the group is left (a child dies a moment after its parent, and
+        holds the listening socket until then); an unreaped zombie ends the wait too."""
+        assert self.popen is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(self.popen.pid, 0)
+            except (ProcessLookupError, PermissionError):
+                return
+            if _only_zombies(self.popen.pid):
+                return
+            time.sleep(0.005)
 
     async def terminate(self, timeout: float = 20) -> int:
         """SIGTERM (a graceful stop), then SIGKILL after ``timeout``; the exit status."""
@@ -229,6 +244,18 @@ class BotProcess:
         self.kill()
         self.log_path = log_path or self.cwd / f"{self.mode}-{next(_numbers)}.log"
         return self.start()
+
+
+def _only_zombies(group: int) -> bool:
+    """Whether every process left in ``group`` is a zombie (dead, its files closed)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            return False
+    return True
 
 
 async def _healthy(http: aiohttp.ClientSession, port: int) -> bool:

@@ -31,9 +31,13 @@ async def test_worker_killed_and_restarted(database_url: str,
             database_url, telegram_api=api.base_url, telegram_max_rate="0"))
         await bot.wait_ready(until=lambda: bool(api.sent("getUpdates")))
         ana = user(501, "Ana", "en")
+        # The kill point: the moment the Bot API accepted the bot's first message to Ana,
+        # before the bot hears so.
+        api.log.on_add.append(lambda sent: bot.kill() if sent.chat == 501 else None)
         api.push(api.message_update(ana, "/start"))
-        await api.wait_for(lambda: bool(api.sent("sendMessage", 501)), timeout=30)
-        assert bot.kill() == -signal.SIGKILL and not bot.alive
+        await api.wait_for(lambda: not bot.alive, timeout=30)
+        assert bot.returncode == -signal.SIGKILL and len(api.log.select(chat=501)) == 1
+        api.log.on_add.clear()
 
         polls = len(api.sent("getUpdates"))
         await bot.restart()

@@ -121,7 +121,7 @@ class CustomerResult:
     given: list[tuple[str, int, str | None]] = field(default_factory=list)
     """(metric, score, comment) as this customer answered."""
     questions: int = 0
-    """Score questions seen (a survey asked twice counts its questions twice)."""
+    """Score questions answered (a survey asked twice counts its questions twice)."""
     repeats: int = 0
     """Presses or starts done again after the bot did not acknowledge them."""
     seconds: float = 0.0

@@ -15,7 +15,7 @@ import copy
 import itertools
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +53,8 @@ class SlackLoad:
         self.prefix = uuid.uuid4().hex[:6]
         self.sender = SlackSender(url, api, prefix=self.prefix)
         self.sent: list[Sent] = []
+        self.on_sent: list[Callable[[Sent], None]] = []
+        """Called with each request once answered (or given up): a test's kill point."""
         self._triggers = itertools.count(1)
         if manager not in api.users:
             api.add_user(manager, "Maria Popescu", "en-GB")
@@ -88,6 +90,11 @@ class SlackLoad:
                 break
             if retry < len(self.retry_pauses):
                 await asyncio.sleep(self.retry_pauses[retry])
+        return self._done(sent)
+
+    def _done(self, sent: Sent) -> Sent:
+        for hook in list(self.on_sent):
+            hook(sent)
         return sent
 
     async def interaction(self, body: bytes, key: str, kind: str, actor: str,
@@ -97,7 +104,7 @@ class SlackLoad:
         self.sent.append(sent)
         sent.status = await self._post(body, FORM)
         sent.acked = sent.status == 200
-        return sent
+        return self._done(sent)
 
     def chat(self, plan: Plan) -> SlackChat:
         if plan.user not in self.api.users:

@@ -8,7 +8,7 @@ import asyncio
 import copy
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,7 +59,15 @@ class TelegramLoad:
         self.redeliver_pause = redeliver_pause
         self.request_timeout = request_timeout
         self.sent: list[Sent] = []
+        self.on_sent: list[Callable[[Sent], None]] = []
+        """Called with each update once queued (polling) or answered 200 or given up
+        (webhook): a test's kill point."""
         self.deadline = float("inf")
+
+    def _done(self, sent: Sent) -> Sent:
+        for hook in list(self.on_sent):
+            hook(sent)
+        return sent
 
     async def deliver(self, update: dict[str, Any], kind: str, actor: str,
                       detail: str = "") -> Sent:
@@ -72,7 +80,7 @@ class TelegramLoad:
             sent.queued = True
             sent.check = lambda: self.api.acknowledged(uid)
             self.api.push(update)
-            return sent
+            return self._done(sent)
         headers = {"Content-Type": "application/json"}
         if self.secret is not None:
             headers["X-Telegram-Bot-Api-Secret-Token"] = self.secret
@@ -88,9 +96,9 @@ class TelegramLoad:
                     sent.status = None
                 if sent.status == 200:
                     sent.acked = True
-                    return sent
+                    return self._done(sent)
                 if time.monotonic() > self.deadline:
-                    return sent
+                    return self._done(sent)
                 await asyncio.sleep(self.redeliver_pause)
 
     def chat(self, plan: Plan) -> TelegramChat:
