@@ -13,7 +13,8 @@ Everything here is off until a test asks for it, so tests that do not care keep 
   ``"hang"`` (no answer for ``hang_seconds``, then the connection is closed).
 * :class:`Delivery` and :class:`SendLog` — every ACCEPTED send or edit with its
   ``time.monotonic()`` stamp, and the measures a test asks of it: ``duplicates()``,
-  ``peak(window)``, ``peak_per_chat(window)``, ``order(chat)``.
+  ``peak(window)``, ``peak_per_chat(window)``, ``order(chat)``; ``on_add`` hooks run as each
+  is accepted, before the answer leaves (a kill point).
 * :func:`peak_in_window` — the most stamps inside any window of ``window`` seconds.
 """
 
@@ -172,9 +173,14 @@ class SendLog:
     """Every accepted send or edit, in the order the stand-in accepted them."""
 
     entries: list[Delivery] = field(default_factory=list)
+    on_add: list[Callable[[Delivery], None]] = field(default_factory=list)
+    """Called with each accepted send before the stand-in answers it: a test's kill point
+    ("the platform accepted it, the bot has not heard so")."""
 
     def add(self, entry: Delivery) -> None:
         self.entries.append(entry)
+        for hook in list(self.on_add):
+            hook(entry)
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -29,9 +29,12 @@ def sign(body: bytes, *, secret: str = SIGNING_SECRET,
 class SlackSender:
     """Sends Slack-shaped, Slack-signed requests to our app's ``/slack/events``."""
 
-    def __init__(self, url: str, api: SlackAPIStandIn) -> None:
+    def __init__(self, url: str, api: SlackAPIStandIn, *, prefix: str = "") -> None:
+        """``prefix`` goes into every event and trigger id: two senders to one app (and one
+        database) never repeat an id."""
         self.url = url
         self.api = api
+        self.prefix = prefix
         self._events = itertools.count(1)
         self._actions = itertools.count(1)
 
@@ -46,7 +49,8 @@ class SlackSender:
     def dm_event(self, user: str, text: str, *, event_id: str | None = None) -> bytes:
         return json.dumps({
             "token": "legacy", "team_id": TEAM, "api_app_id": "A0SURVEY",
-            "type": "event_callback", "event_id": event_id or f"Ev{next(self._events):08d}",
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{self.prefix}{next(self._events):08d}",
             "event_time": int(time.time()), "authorizations": [
                 {"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}],
             "event": {"type": "message", "channel": f"D{user}", "channel_type": "im",
@@ -57,17 +61,18 @@ class SlackSender:
     def home_event(self, user: str) -> bytes:
         return json.dumps({
             "team_id": TEAM, "api_app_id": "A0SURVEY", "type": "event_callback",
-            "event_id": f"Ev{next(self._events):08d}", "event_time": int(time.time()),
+            "event_id": f"Ev{self.prefix}{next(self._events):08d}", "event_time": int(time.time()),
             "event": {"type": "app_home_opened", "user": user, "channel": f"D{user}",
                       "tab": "home"}}).encode()
 
     def action(self, user: str, channel: str, message: dict[str, Any],
-               button: dict[str, Any]) -> bytes:
+               button: dict[str, Any], *, trigger_id: str | None = None) -> bytes:
         n = next(self._actions)
         payload = {
             "type": "block_actions", "team": {"id": TEAM, "domain": "survey-test"},
             "user": {"id": user, "username": user.lower(), "team_id": TEAM},
-            "api_app_id": "A0SURVEY", "token": "legacy", "trigger_id": f"trig-{n}",
+            "api_app_id": "A0SURVEY", "token": "legacy",
+            "trigger_id": trigger_id or f"trig-{self.prefix}{n}",
             "response_url": self.api.response_url(channel),
             "actions": [{"type": "button", "action_id": button["action_id"], "block_id":
                          "choices", "value": button["value"], "text": button["text"],
@@ -91,7 +96,7 @@ class SlackSender:
             "channel_id": channel, "channel_name": "general", "user_id": user,
             "user_name": user.lower(), "command": command, "text": text, "api_app_id":
             "A0SURVEY", "response_url": response_url or self.api.response_url(channel),
-            "trigger_id": f"trig-cmd-{next(self._actions)}"}).encode()
+            "trigger_id": f"trig-cmd-{self.prefix}{next(self._actions)}"}).encode()
 
     def view_submission(self, user: str, alert_view: dict[str, Any], text: str) -> bytes:
         view = dict(alert_view)
@@ -100,5 +105,5 @@ class SlackSender:
         payload = {"type": "view_submission", "team": {"id": TEAM, "domain": "survey-test"},
                    "user": {"id": user, "username": user.lower(), "team_id": TEAM},
                    "api_app_id": "A0SURVEY", "token": "legacy",
-                   "trigger_id": f"trig-v-{next(self._actions)}", "view": view}
+                   "trigger_id": f"trig-v-{self.prefix}{next(self._actions)}", "view": view}
         return urlencode({"payload": json.dumps(payload)}).encode()

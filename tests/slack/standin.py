@@ -78,6 +78,7 @@ class SlackAPIStandIn(LimitsAndFaults):
         self._buckets: dict[str, Bucket] = {}
         self._response_channels: dict[str, str] = {}
         self._stopping = asyncio.Event()
+        self._by_channel: dict[str, list[str]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.members: dict[str, list[str]] = {}
         self.inactive: set[str] = set()
@@ -152,6 +153,10 @@ class SlackAPIStandIn(LimitsAndFaults):
         """Every text the user's DM saw: posts and updates, in order."""
         return [str(c.params.get("text", "")) for c in self.sent(channel=f"D{user_id}")
                 if c.method in ("chat.postMessage", "chat.update")]
+
+    def channel_messages(self, channel: str) -> list[dict[str, Any]]:
+        """The bot's messages in a channel as they stand now (after updates), oldest first."""
+        return [self.messages[(channel, ts)] for ts in self._by_channel.get(channel, [])]
 
     def last_buttons(self, channel: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The newest message in a channel that still has buttons, and those buttons."""
@@ -349,6 +354,7 @@ class SlackAPIStandIn(LimitsAndFaults):
         message = {"type": "message", "user": BOT_USER, "bot_id": "BSURVEY", "ts": ts,
                    "text": p.get("text", ""), "blocks": p.get("blocks") or []}
         self.messages[(channel, ts)] = message
+        self._by_channel.setdefault(channel, []).append(ts)
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
 
     def _m_chat_update(self, p: dict[str, Any]) -> dict[str, Any]:

@@ -26,7 +26,8 @@ Limits and faults (``tests/standin_limits.py``), all off by default:
   (``time.monotonic()`` stamp, method, chat, text, message id) with ``duplicates()``,
   ``peak(window, chat=...)``, ``peak_per_chat(window, chat=PRIVATE | GROUP)`` and ``order(chat)``.
 * ``api.confirmed``: the highest ``offset`` a ``getUpdates`` confirmed; ``api.acknowledged(
-  update_id)`` says whether Telegram would consider that update delivered.
+  update_id)`` says whether Telegram would consider that update delivered; ``api.on_confirm``
+  hooks run with each new offset (a kill point), ``api.log.on_add`` with each accepted send.
 """
 
 from __future__ import annotations
@@ -105,6 +106,9 @@ class BotAPIStandIn:
         self._buckets: dict[object, Bucket] = {}
         self.confirmed = 0
         """The highest ``offset`` a getUpdates call confirmed: updates below it are delivered."""
+        self.on_confirm: list[Callable[[int], None]] = []
+        """Called with each new confirmed offset, before the updates after it are handed out
+        (a kill point: "confirmed, not yet processed")."""
         self.migrated: dict[int, int] = {}
         self.webhook: dict[str, Any] = {}
         self._failures: dict[str, list[tuple[int, dict[str, Any]]]] = {}
@@ -233,6 +237,10 @@ class BotAPIStandIn:
                 for c in self.sent(chat_id=chat_id)
                 if c.method in ("sendMessage", "editMessageText", "sendDocument", "sendPhoto")]
 
+    def chat_messages(self, chat_id: int) -> list[dict[str, Any]]:
+        """The bot's messages in a chat as they stand now (after edits), oldest first."""
+        return [self.messages[(chat_id, m)] for m in self._by_chat.get(chat_id, [])]
+
     def last_message(self, chat_id: int, predicate: Callable[[dict[str, Any]], bool] = bool,
                      ) -> dict[str, Any]:
         """The newest message the bot has in a chat (as it stands after edits)."""
@@ -351,7 +359,10 @@ class BotAPIStandIn:
 
     async def _m_getUpdates(self, p: dict[str, Any]) -> Any:
         offset = int(p.get("offset") or 0)
-        self.confirmed = max(self.confirmed, offset)
+        if offset > self.confirmed:
+            self.confirmed = offset
+            for hook in list(self.on_confirm):
+                hook(offset)
         if offset:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
         timeout = float(p.get("timeout") or 0)
