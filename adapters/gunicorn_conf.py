@@ -35,6 +35,9 @@ def settings_for(settings: Any) -> dict[str, Any]:
         "graceful_timeout": GRACEFUL_TIMEOUT,
         "loglevel": settings.log_level.lower(),
         "proc_name": "survey-bot-web",
+        # No gunicornc control socket: one path per user ($HOME/.gunicorn) would be shared by
+        # every instance on the machine, and nothing here uses it.
+        "control_socket_disable": True,
         "on_starting": on_starting,
     }
 

@@ -7,6 +7,8 @@ import asyncio
 import os
 import re
 import signal
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ import pytest
 
 from adapters.runner import plan, run
 from adapters.telegram.app import webhook_secret
+from bot.db import current_revision, head_revision, open_database
 from bot.settings import Settings
 from tests.helpers import free_port, health_processes, survey_bot_web
 from tests.slack.standin import BOT_TOKEN, SIGNING_SECRET, SlackAPIStandIn
@@ -138,3 +141,31 @@ async def test_gunicorn_serves_from_two_web_processes_and_registers_once(
             while any(_alive(p) for p in children):
                 await asyncio.sleep(0.1)
 
+
+
+@pytest.mark.empty_database
+async def test_gunicorn_itself_with_our_config(database_url: str, tmp_path: Path) -> None:
+    """``gunicorn -c python:adapters.gunicorn_conf adapters.web:app_factory``, as the docs say:
+    the master migrates the database before the web process serves."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("TELEGRAM_", "SLACK_", "DATABASE_", "WEB_", "ENGINE_"))}
+    env.update({"DATABASE_URL": database_url, "HOST": "127.0.0.1", "PORT": str(port),
+                "LOG_LEVEL": "WARNING"})
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    proc = subprocess.Popen([str(gunicorn), "-c", "python:adapters.gunicorn_conf",
+                             "adapters.web:app_factory"], cwd=tmp_path, env=env)
+    try:
+        pids = await health_processes(port, 1, timeout=60)
+        assert proc.pid not in pids
+        db = open_database(database_url)
+        try:
+            assert current_revision(db.engine) == head_revision()
+        finally:
+            db.dispose()
+        proc.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(proc.wait, 60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)

@@ -3,15 +3,16 @@
 
 Our handler checks every request's signature and timestamp before anything reads its body, and
 that the body is what Slack sends (adapters/slack/requests.py); bolt then verifies the signature
-once more and acknowledges before our listeners run, so Slack's 3-second limit holds however
-slow the database is; slow answers go through ``response_url``.  Slack's retries carry the
+once more and acknowledges as bolt does (``process_before_response=False``): it runs each
+listener in a task of its own and answers Slack as soon as the listener has called ``ack()``,
+its first step, so Slack's 3-second limit holds however slow the database is; slow answers go
+through ``response_url``.  Slack's retries carry the
 same ``event_id`` and are stored once.  Every text is escaped for Slack (blocks.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -65,11 +66,6 @@ UNREACHABLE_ERRORS = {"account_inactive", "user_not_found", "user_disabled", "ca
                       "user_not_visible"}
 Respond = Callable[..., Awaitable[Any]]
 Ack = Callable[..., Awaitable[Any]]
-# Acknowledgements first: work behind acknowledged requests starts after a pause of ACK_QUIET
-# seconds in arriving requests, or after ACK_MAX_DEFER at the latest (what an answer may be
-# delayed under steady heavy traffic; a burst of hundreds is acknowledged well within it).
-ACK_QUIET = 0.02
-ACK_MAX_DEFER = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +108,9 @@ class SlackChannel(CountsHandled):
             # Verified by handle_http first; bolt's own check stays on as a second lock (one
             # HMAC more) for any other way a request might reach it.
             request_verification_enabled=not socket_mode,
-            # Our listeners only acknowledge and hand the work to a task, so bolt need not
-            # poll for ack(): Slack gets its 200 as soon as the request is verified.
-            process_before_response=True,
+            # bolt's own acknowledgements: each listener runs in a task of bolt's, and Slack
+            # gets its 200 once the listener has called ack(), before the work behind it.
+            process_before_response=False,
         )
         self.commands = {command: metric for metric, command in settings.slack_commands().items()}
         self.wave_pause = 1.0 / settings.slack_wave_per_second
@@ -122,10 +118,10 @@ class SlackChannel(CountsHandled):
         self._lock = KeyedLocks()
         self._own_calls = calls is None  # else the process's, closed by its owner
         self._engine = calls or EngineCalls(engine, settings)
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._quiet = asyncio.Event()
-        self._quiet.set()
-        self._quiet_timer: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        # As many listeners at work at once as there are engine threads; the others wait their
+        # turn (in order) without taking the event loop from the acknowledgements.
+        self._working = asyncio.Semaphore(self._engine.threads)
         self._register()
 
     # ------------------------------------------------------------------ lifecycle
@@ -168,52 +164,38 @@ class SlackChannel(CountsHandled):
         app.view(REPLY_VIEW)(self._ack_reply)
         app.error(self._on_error)
 
-    # Bolt answers Slack when these return (process_before_response): each acknowledges at
-    # once and leaves the work to a task of ours, so no request waits for the database.  The
-    # tasks let a burst of requests be acknowledged before they take the CPU: Slack shows the
-    # user an error and retries when an acknowledgement is late, while an answer a moment
-    # later is no harm.
+    # Each listener acknowledges first; bolt answers Slack then, while the listener goes on
+    # with the work in bolt's task.  _work counts it and lets stop() wait for it.
 
-    def _later(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(self._after_acks(work))
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-
-    def _arrived(self) -> None:
-        """A request came in: work waits until they pause."""
-        self._quiet.clear()
-        if self._quiet_timer is not None:
-            self._quiet_timer.cancel()
-        self._quiet_timer = asyncio.get_running_loop().call_later(ACK_QUIET, self._quiet.set)
-
-    async def _after_acks(self, work: Coroutine[Any, Any, None]) -> None:
-        if not self._quiet.is_set():
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(ACK_MAX_DEFER):
-                    await self._quiet.wait()
-        await work
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        self.handled += 1
-        if not task.cancelled() and task.exception() is not None:
-            log.error("slack: listener failed", exc_info=task.exception())
+    async def _work(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        try:
+            async with self._working:
+                await work
+        except Exception:
+            log.exception("slack: listener failed")
+        finally:
+            self.handled += 1
+            if task is not None:
+                self._tasks.discard(task)
 
     async def _ack_message(self, ack: Ack, event: dict[str, Any], body: dict[str, Any]) -> None:
         await ack()
-        self._later(self._on_message(event, body))
+        await self._work(self._on_message(event, body))
 
     async def _ack_home(self, ack: Ack, event: dict[str, Any]) -> None:
         await ack()
-        self._later(self._on_home(event))
+        await self._work(self._on_home(event))
 
     async def _ack_action(self, ack: Ack, body: dict[str, Any]) -> None:
         await ack()
-        self._later(self._on_action(body))
+        await self._work(self._on_action(body))
 
     async def _ack_command(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         await ack()  # within Slack's 3 seconds; the answer follows through response_url
-        self._later(self._on_command(body, respond))
+        await self._work(self._on_command(body, respond))
 
     @staticmethod
     def _reply_text(view: dict[str, Any]) -> str:
@@ -237,7 +219,7 @@ class SlackChannel(CountsHandled):
                 "reply": t.gettext("Please write a message.")})
             return
         await ack()
-        self._later(self._on_reply_submitted(body, view))
+        await self._work(self._on_reply_submitted(body, view))
 
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
         log.error("slack: error handling %s", body.get("type"), exc_info=error)
@@ -245,7 +227,6 @@ class SlackChannel(CountsHandled):
     async def handle_http(self, request: web.Request) -> web.Response:
         """``POST /slack/events``: signed by Slack (401 otherwise, before the body is read as
         anything) and shaped as Slack sends it (400 otherwise); then bolt's."""
-        self._arrived()
         try:
             try:
                 raw = await request.read()

@@ -1,14 +1,16 @@
-"""Requests Slack did not sign, stale ones, Slack's retries, 429s from the Web API, and work
-that waits for a burst to be acknowledged."""
+"""Requests Slack did not sign, stale ones, Slack's retries, 429s from the Web API, and the
+acknowledgement that does not wait for the work behind it."""
 
 from __future__ import annotations
 
-import asyncio
+import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-import pytest
+import psycopg
+from sqlalchemy.engine import make_url
 
-from adapters.slack import app as slack_app
 from tests.slack.harness import SlackHarness
 from tests.slack.standin import sign
 
@@ -55,27 +57,35 @@ async def test_ratelimited_call_is_retried(slack: SlackHarness) -> None:
     assert attempts[1].at - attempts[0].at >= 0.9
 
 
-async def test_work_waits_for_a_pause_in_requests(slack: SlackHarness,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    """Acknowledgements first: work behind a request starts when requests pause, and after
-    ACK_MAX_DEFER at the latest when they do not."""
-    channel = slack.channel
-    done: list[str] = []
+@contextmanager
+def database_held(url: str) -> Iterator[None]:
+    """Another connection holds what the engine must write to, until the block ends."""
+    if url.startswith("sqlite"):
+        conn = sqlite3.connect(make_url(url).database or "", isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")  # the write lock
+        try:
+            yield
+        finally:
+            conn.rollback()
+            conn.close()
+        return
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn) as pg:
+        pg.execute("LOCK TABLE processed_events IN ACCESS EXCLUSIVE MODE")
+        try:
+            yield
+        finally:
+            pg.rollback()
 
-    async def work(name: str) -> None:
-        done.append(name)
 
-    monkeypatch.setattr(slack_app, "ACK_QUIET", 60.0)  # requests "keep coming"
-    monkeypatch.setattr(slack_app, "ACK_MAX_DEFER", 0.3)
-    channel._arrived()
-    channel._later(work("deferred"))
-    for _ in range(5):
-        await asyncio.sleep(0)
-    assert done == [], "work started while requests were still arriving"
-    await slack.api.wait_for(lambda: done == ["deferred"], timeout=10)
-
-    monkeypatch.setattr(slack_app, "ACK_QUIET", 0.01)
-    monkeypatch.setattr(slack_app, "ACK_MAX_DEFER", 60.0)
-    channel._arrived()
-    channel._later(work("after the pause"))
-    await slack.api.wait_for(lambda: done == ["deferred", "after the pause"], timeout=10)
+async def test_acknowledged_before_the_work_behind_it(slack: SlackHarness) -> None:
+    """bolt answers 200 once the listener has acknowledged, while the engine still waits for
+    the database; the work finishes afterwards."""
+    slack.api.add_user("USLOW", "Slow", "en-US")
+    with database_held(slack.settings.database_url):
+        status, _ = await slack.send.post(slack.send.dm_event("USLOW", "start"),
+                                          "application/json")
+        assert status == 200
+        assert slack.channel.handled == 0 and not slack.api.dm_texts("USLOW")
+    await slack.channel.wait_handled(1, timeout=30)
+    assert slack.api.dm_texts("USLOW"), "the survey was opened after the database let go"
