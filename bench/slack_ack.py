@@ -70,8 +70,8 @@ class RemoteStandIn:
         return cast(tuple[dict[str, Any], list[dict[str, Any]]] | None,
                     self._ask("buttons", channel))
 
-    def response_url(self) -> str:
-        return cast(str, self._ask("response_url"))
+    def response_url(self, channel: str = "") -> str:
+        return cast(str, self._ask("response_url", channel))
 
     def counts(self) -> dict[str, int]:
         """How many calls of each method the stand-in has answered."""
@@ -105,7 +105,7 @@ def standin_process(conn: Connection) -> None:
                     except AssertionError:  # none yet
                         conn.send(None)
                 elif command[0] == "response_url":
-                    conn.send(api.response_url())
+                    conn.send(api.response_url(*command[1:]))
                 elif command[0] == "counts":
                     counts: dict[str, int] = {}
                     for call in api.calls:
