@@ -1,15 +1,15 @@
-"""How an adapter calls the synchronous engine from its event loop: in order per person,
-inline or in threads, counted."""
+"""How an adapter calls the synchronous engine from its event loop: in one bounded executor of
+threads, in order per person (KeyedLocks)."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 from weakref import WeakValueDictionary
 
-from bot import workers
-from bot.db import is_sqlite
 from bot.engine import Engine
 from bot.settings import Settings
 
@@ -17,42 +17,24 @@ T = TypeVar("T")
 
 
 class EngineCalls:
-    """Runs engine calls for one adapter.
+    """Runs engine calls in ``ENGINE_THREADS`` threads, so the event loop never waits on the
+    database.  One per process is enough (the runner and the web app share one among their
+    channels); a channel built without one makes its own and closes it with itself."""
 
-    With worker processes (``ENGINE_PROCESSES``, see :mod:`bot.workers`) every call goes to
-    them and the event loop keeps its core for the platform.  Otherwise: on PostgreSQL the
-    engine waits on the network, so calls go to worker threads, ``threads`` at a time (more only
-    fight the event loop for the GIL); on SQLite a call is a millisecond or two of CPU on a local
-    file, and one process writes one transaction at a time anyway, so ``inline_sqlite`` runs it
-    in the loop, where a thread would only add hand-offs.
-    """
-
-    def __init__(self, engine: Engine, settings: Settings, *, threads: int,
-                 inline_sqlite: bool) -> None:
+    def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
-        self.processes = workers.acquire(engine, settings)
-        self.inline = inline_sqlite and is_sqlite(engine.db.url)
-        self._slots = asyncio.Semaphore(threads)
+        self.threads = settings.engine_threads
+        self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="engine")
 
     async def start(self) -> None:
-        if self.processes is not None:
-            await self.processes.start()
+        """Nothing to start: threads come as calls need them."""
 
     def close(self) -> None:
-        if self.processes is not None:
-            workers.release(self.engine)
-            self.processes = None
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     async def __call__(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        if self.processes is not None:
-            if getattr(func, "__self__", None) is not self.engine:
-                raise TypeError(f"{func!r} is not a method of the engine")
-            result: T = await self.processes(func.__name__, *args, **kwargs)
-            return result
-        if self.inline:
-            return func(*args, **kwargs)
-        async with self._slots:
-            return await asyncio.to_thread(func, *args, **kwargs)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, functools.partial(func, *args, **kwargs))
 
 
 class KeyedLocks:
@@ -67,15 +49,3 @@ class KeyedLocks:
         if lock is None:
             lock = self._locks[key] = asyncio.Lock()
         return lock
-
-
-class CountsHandled:
-    """``handled``: events finished so far, which tests and benchmarks wait on."""
-
-    handled: int = 0
-
-    async def wait_handled(self, count: int, timeout: float = 10) -> None:
-        """Wait until ``count`` events have been handled."""
-        async with asyncio.timeout(timeout):
-            while self.handled < count:
-                await asyncio.sleep(0.002)

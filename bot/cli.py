@@ -11,9 +11,13 @@ traceback (``LOG_LEVEL=DEBUG`` logs the traceback of an unexpected one), and an 
   ``--output`` file that cannot be created;
 * 130: interrupted (Ctrl-C).
 
-The long-running commands (``run``, ``web``, ``telegram``, ``slack-socket``) wait for a
-database that does not answer yet, retrying with bounded exponential backoff
+The long-running commands (``run``, ``web``, ``worker``, ``telegram``, ``slack-socket``) wait
+for a database that does not answer yet, retrying with bounded exponential backoff
 (:class:`bot.db.Backoff`) and logging each attempt, before giving up with that one line.
+
+This module holds the parser and the commands that need no channel; the ``survey-bot`` command
+is :func:`adapters.cli.main`, which adds the channel commands (``run``, ``web``, ``worker``,
+``chat``, ...) through ``main(channels=...)``: nothing in ``bot/`` imports ``adapters/``.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,7 +45,10 @@ log = logging.getLogger("survey-bot")
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-LONG_RUNNING = ("run", "web", "telegram", "slack-socket")
+LONG_RUNNING = ("run", "web", "worker", "telegram", "slack-socket")
+CHANNEL_COMMANDS = (*LONG_RUNNING, "chat")
+Channels = Callable[[Settings, argparse.Namespace], int]
+"""Runs a channel command (``adapters.cli``); its return value is the exit status."""
 EXIT_CODES = """exit status:
   0    done
   1    failed while running (database unreachable or failing, schema out of date, output
@@ -50,7 +57,7 @@ EXIT_CODES = """exit status:
        survey file, --output that cannot be created)
   130  interrupted
 
-run, web, telegram and slack-socket wait for a database that does not answer yet, retrying
+run, web, worker, telegram and slack-socket wait for a database that does not answer yet, retrying
 for about a minute and logging each attempt. LOG_LEVEL=DEBUG shows Alembic's own lines and the
 traceback of an unexpected error."""
 
@@ -76,8 +83,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND",
                            help="what to do; survey-bot COMMAND --help tells more")
     sub.add_parser("run", help="start every configured channel (the console when none is)")
-    sub.add_parser("web", help="serve the Telegram webhook and the Slack endpoint on $PORT")
-    sub.add_parser("telegram", help="run the Telegram bot with long polling")
+    sub.add_parser("web", help="serve the Telegram webhook and the Slack endpoint on $PORT "
+                   "(gunicorn, WEB_CONCURRENCY processes)")
+    sub.add_parser("worker", help="Telegram long polling (one poller at a time), Slack Socket "
+                   "Mode, and the background services")
+    sub.add_parser("telegram", help="run the Telegram bot with long polling only")
     sub.add_parser("slack-socket", help="run the Slack app in Socket Mode")
     chat = sub.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument("--lang", choices=["en", "ro", "zh"], default=None,
@@ -256,10 +266,14 @@ def _configure_logging(level: str) -> None:
                          "ERROR") from exc
 
 
-def main(argv: Sequence[str] | None = None, *, backoff: Backoff | None = None) -> int:
-    """``survey-bot``; ``backoff`` paces the long-running commands' wait for the database."""
+def main(argv: Sequence[str] | None = None, *, backoff: Backoff | None = None,
+         channels: Channels | None = None,
+         failures: tuple[type[Exception], ...] = ()) -> int:
+    """``survey-bot``; ``backoff`` paces the long-running commands' wait for the database;
+    ``channels`` runs the channel commands, and ``failures`` are its errors that mean "failed
+    while running" (exit status 1, their message the line)."""
     try:
-        code = _main(argv, backoff)
+        code = _main(argv, backoff, channels, failures)
         sys.stdout.flush()  # a closed pipe may only show here, on the last buffered output
         return code
     except BrokenPipeError:
@@ -277,45 +291,62 @@ def main(argv: Sequence[str] | None = None, *, backoff: Backoff | None = None) -
         return EXIT_INTERRUPTED
 
 
-def _main(argv: Sequence[str] | None, backoff: Backoff | None) -> int:
-    args = _parser().parse_args(argv)  # bad usage: argparse prints it and exits with 2
+def load(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, Settings | int]:
+    """The command line (argparse exits with 2 on bad usage) and the settings, logging set up;
+    or the exit status when a setting is bad (its line already said)."""
+    args = _parser().parse_args(argv)
     try:
         settings = load_settings()
         _configure_logging(settings.log_level)
     except (SettingsError, UsageError) as exc:
         _say(exc)
-        return EXIT_USAGE
+        return args, EXIT_USAGE
+    return args, settings
+
+
+def _main(argv: Sequence[str] | None, backoff: Backoff | None, channels: Channels | None,
+          failures: tuple[type[Exception], ...]) -> int:
+    args, settings = load(argv)
+    if isinstance(settings, int):
+        return settings
+    try:
+        return _dispatch(settings, args, backoff, channels)
+    except (BrokenPipeError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # noqa: BLE001 - every failure is one line and a status
+        return failed(exc, settings, failures)
+
+
+def failed(exc: Exception, settings: Settings,
+           failures: tuple[type[Exception], ...] = ()) -> int:
+    """Say ``exc`` in one line; its exit status (2 for bad usage or settings, else 1)."""
     from sqlalchemy.exc import DBAPIError
 
-    from adapters.startup import StartupError
     from bot.app import SchemaOutOfDate
     from bot.db import DatabaseUnavailable, DatabaseUrlError, explain
     from bot.surveys import SurveyConfigError
 
-    try:
-        return _dispatch(settings, args, backoff)
-    except (UsageError, DatabaseUrlError, SurveyConfigError) as exc:
+    if isinstance(exc, UsageError | DatabaseUrlError | SurveyConfigError):
         _say(exc)
         return EXIT_USAGE
-    except (DatabaseUnavailable, SchemaOutOfDate, StartupError) as exc:
-        _say(exc)  # StartupError: a channel could not start (network, token)
+    if isinstance(exc, (DatabaseUnavailable, SchemaOutOfDate, *failures)):
+        _say(exc)  # failures: e.g. a channel that could not start (network, token)
         return EXIT_FAILED
-    except DBAPIError as exc:
+    if isinstance(exc, DBAPIError):
         _say(explain(exc, settings.database_url))
         return EXIT_FAILED
-    except (BrokenPipeError, KeyboardInterrupt):
-        raise
-    except OSError as exc:  # a full disk, a port in use, ...
+    if isinstance(exc, OSError):  # a full disk, a port in use, ...
         _say(f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else exc)
         return EXIT_FAILED
-    except Exception as exc:  # the promise is one line, never a traceback
-        log.debug("unexpected error", exc_info=True)
-        _say(f"unexpected error: {type(exc).__name__}: {exc} (LOG_LEVEL=DEBUG shows the "
-             "traceback)")
-        return EXIT_FAILED
+    # The promise is one line, never a traceback.
+    log.debug("unexpected error", exc_info=exc)
+    _say(f"unexpected error: {type(exc).__name__}: {exc} (LOG_LEVEL=DEBUG shows the "
+         "traceback)")
+    return EXIT_FAILED
 
 
-def _dispatch(settings: Settings, args: argparse.Namespace, backoff: Backoff | None) -> int:
+def _dispatch(settings: Settings, args: argparse.Namespace, backoff: Backoff | None,
+              channels: Channels | None) -> int:
     if args.cmd == "i18n" and args.i18n_cmd == "update":
         from bot.catalogs import update
 
@@ -352,28 +383,15 @@ def _dispatch(settings: Settings, args: argparse.Namespace, backoff: Backoff | N
         return _demo_seed(settings, args)
     if args.cmd == "export":
         return _export(settings, args)
-    if args.cmd in LONG_RUNNING:
-        wait_for_database(settings.database_url, backoff)
-    if args.cmd == "chat" or (args.cmd == "run" and not (
-            settings.telegram_enabled or settings.slack_enabled)):
-        from adapters.console import run_console
-        from bot.app import build_engine
-
-        as_manager = bool(getattr(args, "as_manager", False))
-        demo = bool(getattr(args, "demo", False))
-        if as_manager or demo:
-            settings = settings.model_copy(update={"console_manager": True})
-        engine = build_engine(settings)
-        try:
-            run_console(engine, lang=getattr(args, "lang", None), as_manager=as_manager,
-                        demo=demo)
-        finally:
-            engine.db.dispose()
-        return 0
-    from adapters.runner import serve
-
-    return serve(settings, mode=args.cmd)
+    if args.cmd in CHANNEL_COMMANDS:
+        if channels is None:
+            raise UsageError(f"{args.cmd}: this command starts channels; run it as the "
+                             "installed survey-bot command (adapters.cli)")
+        if args.cmd in LONG_RUNNING:
+            wait_for_database(settings.database_url, backoff)
+        return channels(settings, args)
+    raise UsageError(f"unknown command {args.cmd}")  # pragma: no cover - argparse refuses it
 
 
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    raise SystemExit(main())  # the commands without channels; survey-bot is adapters.cli

@@ -50,15 +50,13 @@ class Settings(BaseSettings):
         default=False, description="survey people again who deleted their data, when a manager "
         "sends a survey; by default only their own /start brings them back")
     log_level: str = "INFO"
-    web_concurrency: int | None = Field(
-        default=None, ge=1, le=32,
-        description="processes serving $PORT (Slack endpoint, Telegram webhook); unset: one per "
-        "core, at most 4 on PostgreSQL and 2 on SQLite",
+    web_concurrency: int = Field(
+        default=1, ge=1, le=64,
+        description="gunicorn worker processes serving $PORT (Slack endpoint, Telegram webhook)",
     )
-    engine_processes: int | None = Field(
-        default=None, ge=0, le=64,
-        description="worker processes that run the engine; unset: one per core (at most 4) on "
-        "PostgreSQL, one on SQLite, none on a single core; 0: in the channel's process",
+    engine_threads: int = Field(
+        default=4, ge=1, le=64,
+        description="threads a process runs the synchronous engine in (one bounded executor)",
     )
     host: str = "0.0.0.0"
     port: int = Field(default=8080, ge=1, le=65535)

@@ -19,15 +19,11 @@ import hashlib
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-# Tests run the engine in the test's own process, where they can give it a clock and look at it;
-# the tests of bot/workers.py and the channels' worker tests ask for worker processes themselves.
-os.environ.setdefault("ENGINE_PROCESSES", "0")
 
 PG_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -171,3 +167,16 @@ def make_settings(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Callabl
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
     return make
+
+
+@pytest.fixture
+async def bot_processes(tmp_path: Path) -> AsyncIterator[Any]:
+    """``bot_processes.start(mode, env, **kwargs)``: a real ``survey-bot <mode>`` process in
+    ``tmp_path`` (:class:`tests.processes.BotProcess`), stopped when the test ends."""
+    from tests.processes import BotProcesses
+
+    processes = BotProcesses(tmp_path)
+    try:
+        yield processes
+    finally:
+        await processes.close()

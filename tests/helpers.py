@@ -190,7 +190,7 @@ def survey_bot_web(settings: Mapping[str, str], cwd: Path) -> Iterator[subproces
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("TELEGRAM_", "SLACK_", "DATABASE_", "WEB_", "ENGINE_"))}
     env.update(settings)
-    server = subprocess.Popen([sys.executable, "-m", "bot.cli", "web"], cwd=cwd, env=env)
+    server = subprocess.Popen([sys.executable, "-m", "adapters.cli", "web"], cwd=cwd, env=env)
     try:
         yield server
     finally:

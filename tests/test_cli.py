@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 
+from adapters.cli import main
 from adapters.console import ConsoleChannel, run_console
 from bot.app import build_engine
-from bot.cli import _parser, main
+from bot.cli import _parser
 
 
 @pytest.fixture

@@ -21,8 +21,9 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from adapters.cli import main
 from bot.app import build_engine
-from bot.cli import LONG_RUNNING, main
+from bot.cli import LONG_RUNNING
 from bot.db import Backoff, DatabaseUnavailable, wait_for_database
 from tests.helpers import free_port, seed_answers
 
@@ -161,8 +162,7 @@ def test_web_port_already_taken(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = str(taken.getsockname()[1])
-        done = survey_bot(["web"], tmp_path, HOST="127.0.0.1", PORT=port, WEB_CONCURRENCY="1",
-                          ENGINE_PROCESSES="0")
+        done = survey_bot(["web"], tmp_path, HOST="127.0.0.1", PORT=port, WEB_CONCURRENCY="1")
     assert done.returncode == 1
     assert_one_line(done.stderr, port, "address already in use")
 

@@ -3,8 +3,10 @@
 
 Our handler checks every request's signature and timestamp before anything reads its body, and
 that the body is what Slack sends (adapters/slack/requests.py); bolt then verifies the signature
-once more and acknowledges before our listeners run, so Slack's 3-second limit holds however
-slow the database is; slow answers go through ``response_url``.  Slack's retries carry the
+once more and acknowledges as bolt does (``process_before_response=False``): it runs each
+listener in a task of its own and answers Slack as soon as the listener has called ``ack()``,
+its first step, so Slack's 3-second limit holds however slow the database is; slow answers go
+through ``response_url``.  Slack's retries carry the
 same ``event_id`` and are stored once.  Every text is escaped for Slack (blocks.py).
 """
 
@@ -56,7 +58,6 @@ EVENTS_PATH = "/slack/events"
 CHANNEL_KEY: web.AppKey[SlackChannel] = web.AppKey("slack_channel")
 REPLY_VIEW = "alert_reply"
 Ack = Callable[..., Awaitable[Any]]
-ENGINE_THREADS = 4
 WAVE_CHECK_SECONDS = 0.5
 
 
@@ -99,7 +100,7 @@ class SlackChannel:
     that acknowledge them, and their processing, which sends through the outbox."""
 
     def __init__(self, engine: Engine, settings: Settings, *, socket_mode: bool = False,
-                 backoff: Backoff | None = None) -> None:
+                 backoff: Backoff | None = None, calls: EngineCalls | None = None) -> None:
         self.engine = engine
         engine.use_style(CHANNEL, slack_style(settings))
         self.settings = settings
@@ -119,8 +120,8 @@ class SlackChannel:
             process_before_response=False,
         )
         self.commands = {command: metric for metric, command in settings.slack_commands().items()}
-        self._engine = EngineCalls(engine, settings, threads=ENGINE_THREADS,
-                                   inline_sqlite=False)
+        self._own_calls = calls is None  # else the process's, closed by its owner
+        self._engine = calls or EngineCalls(engine, settings)
         self.sender = SlackSender(self.client, settings)
         self.dispatcher = Dispatcher(engine.queues, self.sender)
         self.inbox: InboxRunner[dict[str, Any]] = InboxRunner(
@@ -159,7 +160,8 @@ class SlackChannel:
         session, self.client.session = self.client.session, None
         if session is not None:
             await session.close()
-        self._engine.close()
+        if self._own_calls:
+            self._engine.close()
 
     # ------------------------------------------------------------------ wiring
 
@@ -512,9 +514,10 @@ def _dump(body: dict[str, Any]) -> str:
     return json.dumps(body, separators=(",", ":"))
 
 
-def attach_web(web_app: web.Application, engine: Engine, settings: Settings) -> SlackChannel:
+def attach_web(web_app: web.Application, engine: Engine, settings: Settings, *,
+               calls: EngineCalls | None = None) -> SlackChannel:
     """Serve events, commands and interactions at ``/slack/events`` on the shared web server."""
-    channel = SlackChannel(engine, settings)
+    channel = SlackChannel(engine, settings, calls=calls)
     web_app[CHANNEL_KEY] = channel
     web_app.router.add_post(EVENTS_PATH, channel.handle_http)
     run_with_web_app(web_app, channel.start, channel.stop)

@@ -59,11 +59,10 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
-ENGINE_THREADS = 4
 STORE_RETRY_SECONDS = 1.0
 MIGRATED_KEY = "telegram.migrated:{chat}"
 __all__ = ["CONCURRENT_UPDATES", "CONNECTION_POOL", "TelegramChannel", "attach_web",
-           "run_polling", "webhook_secret"]
+           "register_webhook", "webhook_secret"]
 
 
 def webhook_secret(settings: Settings) -> str:
@@ -113,7 +112,7 @@ class TelegramChannel:
 
     def __init__(self, engine: Engine, settings: Settings, *, webhook: bool,
                  poll_timeout: int = 25, register: bool = True,
-                 backoff: Backoff | None = None) -> None:
+                 backoff: Backoff | None = None, calls: EngineCalls | None = None) -> None:
         self.engine = engine
         engine.use_style(CHANNEL, SLASH)
         self.register = register
@@ -129,7 +128,8 @@ class TelegramChannel:
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
         self._alert_chat: str | None = None
-        self.call = EngineCalls(engine, settings, threads=ENGINE_THREADS, inline_sqlite=True)
+        self._own_calls = calls is None  # else the process's, closed by its owner
+        self.call = calls or EngineCalls(engine, settings)
         self.sender = TelegramSender(self.app.bot, settings, alert_chat=self.alert_chat,
                                      migrated=self._on_migrated)
         self.dispatcher = Dispatcher(engine.queues, self.sender)
@@ -183,7 +183,8 @@ class TelegramChannel:
         await self.app.shutdown()
         for request in self._requests:  # opened even when getMe failed
             await request.shutdown()
-        self.call.close()
+        if self._own_calls:
+            self.call.close()
 
     async def _set_commands(self) -> None:
         """The command menu in zh, ro and en (``language_code`` scopes); managers' chats and the
@@ -342,20 +343,19 @@ def origin_of(update: Update) -> dict[str, Any]:
 
 
 def attach_web(web_app: web.Application, engine: Engine, settings: Settings, *,
-               register: bool = True) -> TelegramChannel:
+               register: bool = True, calls: EngineCalls | None = None) -> TelegramChannel:
     """Serve the webhook on the shared web server at the path of ``TELEGRAM_WEBHOOK_URL``;
-    ``register`` sets the webhook and the command menus (one web process of several does)."""
-    channel = TelegramChannel(engine, settings, webhook=True, register=register)
+    ``register`` sets the webhook and the command menus (gunicorn's master does that once for
+    its web processes: :func:`register_webhook`)."""
+    channel = TelegramChannel(engine, settings, webhook=True, register=register, calls=calls)
     web_app.router.add_post(webhook_path(settings), channel.handle_webhook)
     run_with_web_app(web_app, channel.start, channel.stop)
     return channel
 
 
-async def run_polling(engine: Engine, settings: Settings, stop: asyncio.Event) -> None:
-    """Long polling until ``stop`` is set."""
-    channel = TelegramChannel(engine, settings, webhook=False)
+async def register_webhook(engine: Engine, settings: Settings,
+                           backoff: Backoff | None = None) -> None:
+    """Check the token, set the command menus and the webhook, once for every web process."""
+    channel = TelegramChannel(engine, settings, webhook=True, register=True, backoff=backoff)
     await channel.start()
-    try:
-        await stop.wait()
-    finally:
-        await channel.stop()
+    await channel.stop()

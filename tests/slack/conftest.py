@@ -57,10 +57,3 @@ async def slack(slack_settings: Callable[..., Any]) -> AsyncIterator[SlackHarnes
     async with serving(slack_settings) as harness:
         yield harness
 
-
-@pytest.fixture
-async def slack_workers(slack_settings: Callable[..., Any]) -> AsyncIterator[SlackHarness]:
-    """The app with the engine in two worker processes (one on SQLite)."""
-    async with serving(slack_settings, engine_processes=2) as harness:
-        assert harness.channel._engine.processes is not None
-        yield harness

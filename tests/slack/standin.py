@@ -10,84 +10,75 @@ a signer that signs requests to our app exactly as Slack does, and Socket Mode
 (https://api.slack.com/apis/socket-mode): ``apps.connections.open`` hands out a WebSocket URL
 on this server, which greets the app with ``hello`` and delivers envelopes that the app must
 acknowledge with their ``envelope_id``.
+
+Limits and faults (``tests/standin_limits.py``), all off by default, on the calls that post
+(:data:`SEND_METHODS`: ``chat.postMessage``, ``chat.update``, ``chat.postEphemeral`` and posts
+to a ``response_url``):
+
+* ``api.limits = SlackLimits(per_channel=1.0, burst=3.0)`` (or ``SlackLimits.raised(50)``):
+  a token bucket per channel (a ``response_url`` counts for the channel it was made for);
+  over it, 429 ``{"ok": false, "error": "ratelimited"}`` with ``Retry-After`` (whole seconds).
+* ``api.faults.add(methods, kind, times=1, seconds=None, share=1.0, chats=None,
+  retry_after=1)``: 429 (``Retry-After``), 500/502/503 (``{"ok": false, "error":
+  "internal_error"}`` / ``fatal_error``), ``"drop"``, ``"drop_after"`` or ``"hang"``.
+  ``fail_next`` is the older form (429 only) and still works.
+* ``api.log``: a :class:`~tests.standin_limits.SendLog` of every ACCEPTED post and update with
+  its ``time.monotonic()`` stamp, channel, text and ``ts``: ``duplicates()``, ``peak(window)``,
+  ``peak_per_chat(window)``, ``order(channel)``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
-import hashlib
-import hmac
 import itertools
 import json
-import re
 import time
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
-from aiohttp import ClientSession, ClientTimeout, web
+from aiohttp import web
 
 from tests.helpers import wait_for
+from tests.slack.limits import SEND_METHODS, Call, LimitsAndFaults, SlackLimits
+from tests.slack.sender import SlackSender, sign
+from tests.slack.shapes import (
+    APP_TOKEN,
+    BOT_TOKEN,
+    BOT_USER,
+    MAX_TEXT,
+    SIGNING_SECRET,
+    TEAM,
+    block_problem,
+    escaped_properly,
+    shown,
+)
+from tests.standin_limits import (
+    ANY_SEND,
+    Bucket,
+    Faults,
+    SendLog,
+)
 
-BOT_TOKEN = "xoxb-test-token"
-APP_TOKEN = "xapp-1-A0SURVEY-1-test"
-SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-TEAM = "T0SURVEY"
-BOT_USER = "UBOTSURVEY"
-MAX_SECTION = 3000
-MAX_BLOCKS = {"message": 50, "home": 100, "modal": 100}
-MAX_TEXT = 40_000
-_ENTITY = re.compile(r"&(amp|lt|gt);")
-
-
-def _units(text: str) -> int:
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
-def block_problem(blocks: Any, surface: str = "message") -> str | None:
-    """Slack's ``invalid_blocks`` check, for the kinds of block the bot sends."""
-    if blocks is None:
-        return None
-    if not isinstance(blocks, list) or len(blocks) > MAX_BLOCKS[surface]:
-        return "invalid_blocks"
-    for block in blocks:
-        kind = block.get("type")
-        if kind == "section":
-            text = (block.get("text") or {}).get("text")
-            if not isinstance(text, str) or not text or _units(text) > MAX_SECTION:
-                return "invalid_blocks"
-        elif kind == "actions":
-            for element in block.get("elements") or []:
-                label = (element.get("text") or {}).get("text") or ""
-                if not label or _units(label) > 75 or len(element.get("value") or "") > 2000:
-                    return "invalid_blocks"
-    return None
+__all__ = ["ANY_SEND", "APP_TOKEN", "BOT_TOKEN", "BOT_USER", "SEND_METHODS", "SIGNING_SECRET",
+           "TEAM", "Call", "SlackAPIStandIn", "SlackLimits", "SlackSender", "block_problem",
+           "escaped_properly", "shown", "sign"]
 
 
-def shown(text: str) -> str:
-    """What a person sees of an escaped mrkdwn text: the three entities decoded."""
-    return _ENTITY.sub(lambda m: {"amp": "&", "lt": "<", "gt": ">"}[m.group(1)], text)
-
-
-def escaped_properly(text: str) -> bool:
-    """No ``<`` or ``>`` of markup and every ``&`` the start of an entity: Slack will show
-    the text as written and parse nothing in it."""
-    return "<" not in text and ">" not in text and "&" not in _ENTITY.sub("", text)
-
-
-@dataclass
-class Call:
-    method: str
-    params: dict[str, Any]
-    status: int = 200
-    at: float = field(default_factory=time.perf_counter)
-
-
-class SlackAPIStandIn:
+class SlackAPIStandIn(LimitsAndFaults):
     """``async with SlackAPIStandIn() as api:``; ``api.base_url`` goes into ``SLACK_API_URL``."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, limits: SlackLimits | None = None) -> None:
         self.calls: list[Call] = []
+        self.limits = limits
+        """Slack's posting limit, enforced when set (see the module's docstring)."""
+        self.faults = Faults(SEND_METHODS)
+        self.log = SendLog()
+        self.limited: list[tuple[float, str, str, int]] = []
+        """(monotonic stamp, method, channel, Retry-After) of every 429 a limit answered."""
+        self._buckets: dict[str, Bucket] = {}
+        self._response_channels: dict[str, str] = {}
+        self._stopping = asyncio.Event()
+        self._by_channel: dict[str, list[str]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.members: dict[str, list[str]] = {}
         self.inactive: set[str] = set()
@@ -117,6 +108,7 @@ class SlackAPIStandIn:
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
+        self._stopping.set()
         for ws in list(self.sockets):
             await ws.close()
         if self._runner is not None:
@@ -141,10 +133,15 @@ class SlackAPIStandIn:
     def fail_next(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
         self._failures.setdefault(method, []).extend([retry_after] * times)
 
-    def response_url(self) -> str:
+    def response_url(self, channel: str = "") -> str:
+        """A fresh ``response_url``, for an interaction or command in ``channel``."""
         rid = str(next(self._response_ids))
         self.responses[rid] = []
+        if channel:
+            self._response_channels[rid] = channel
         return f"http://127.0.0.1:{self.port}/response/{rid}"
+
+    # ------------------------------------------------------------------ limits and faults
 
     # ------------------------------------------------------------------ queries
 
@@ -156,6 +153,10 @@ class SlackAPIStandIn:
         """Every text the user's DM saw: posts and updates, in order."""
         return [str(c.params.get("text", "")) for c in self.sent(channel=f"D{user_id}")
                 if c.method in ("chat.postMessage", "chat.update")]
+
+    def channel_messages(self, channel: str) -> list[dict[str, Any]]:
+        """The bot's messages in a channel as they stand now (after updates), oldest first."""
+        return [self.messages[(channel, ts)] for ts in self._by_channel.get(channel, [])]
 
     def last_buttons(self, channel: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The newest message in a channel that still has buttons, and those buttons."""
@@ -195,6 +196,11 @@ class SlackAPIStandIn:
         token = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
         if request.headers.get("Authorization") != f"Bearer {token}":
             return web.json_response({"ok": False, "error": "invalid_auth"})
+        channel = str(params.get("channel", ""))
+        fault = self.faults.match(method, channel)
+        faulted = await self._faulted(request, call, fault)
+        if faulted is not None:
+            return faulted
         pending = self._failures.get(method)
         if pending:
             retry_after = pending.pop(0)
@@ -206,9 +212,16 @@ class SlackAPIStandIn:
             call.status = 404
             return web.json_response({"ok": False, "error": "unknown_method"}, status=404)
         problem = self._refusal(method, params)
+        if not problem and (limited := self._limit_answer(call, method, channel)):
+            return limited
         result = {"ok": False, "error": problem} if problem else handler(params)
         if not result.get("ok"):
             call.status = 400  # Slack answers 200 with ok=false; recorded apart for the tests
+        else:
+            self._accepted(method, channel, str(params.get("text", "")), str(
+                result.get("ts") or result.get("message_ts") or ""))
+            if fault is not None:  # drop_after: done, but the app never hears so
+                return await self._drop(request, call, fault)
         return web.json_response(result)
 
     @staticmethod
@@ -226,14 +239,26 @@ class SlackAPIStandIn:
     async def _response_url(self, request: web.Request) -> web.Response:
         rid = request.match_info["rid"]
         body = await request.json()
-        self.calls.append(Call("response_url", {"rid": rid, **body}))
+        call = Call("response_url", {"rid": rid, **body})
+        self.calls.append(call)
+        channel = self._response_channels.get(rid, f"response_url:{rid}")
+        fault = self.faults.match("response_url", channel)
+        faulted = await self._faulted(request, call, fault)
+        if faulted is not None:
+            return faulted
         if rid not in self.responses:
+            call.status = 404
             return web.Response(status=404, text="expired_url")
         problem = block_problem(body.get("blocks"))
         if problem:
-            self.calls[-1].status = 400
+            call.status = 400
             return web.Response(status=400, text=problem)
+        if limited := self._limit_answer(call, "response_url", channel):
+            return limited
         self.responses[rid].append(body)
+        self._accepted("response_url", channel, str(body.get("text", "")), rid)
+        if fault is not None:
+            return await self._drop(request, call, fault)
         return web.Response(text="ok")
 
     async def _upload(self, request: web.Request) -> web.Response:
@@ -329,6 +354,7 @@ class SlackAPIStandIn:
         message = {"type": "message", "user": BOT_USER, "bot_id": "BSURVEY", "ts": ts,
                    "text": p.get("text", ""), "blocks": p.get("blocks") or []}
         self.messages[(channel, ts)] = message
+        self._by_channel.setdefault(channel, []).append(ts)
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
 
     def _m_chat_update(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -357,87 +383,3 @@ class SlackAPIStandIn:
         return {"ok": True, "files": [{"id": "F0EXPORT", "title": "export"}]}
 
 
-def sign(body: bytes, *, secret: str = SIGNING_SECRET,
-         timestamp: int | None = None) -> dict[str, str]:
-    """Headers Slack puts on a request: ``v0=`` HMAC-SHA256 of ``v0:<ts>:<body>``."""
-    ts = str(int(time.time()) if timestamp is None else timestamp)
-    digest = hmac.new(secret.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
-    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
-
-
-class SlackSender:
-    """Sends Slack-shaped, Slack-signed requests to our app's ``/slack/events``."""
-
-    def __init__(self, url: str, api: SlackAPIStandIn) -> None:
-        self.url = url
-        self.api = api
-        self._events = itertools.count(1)
-        self._actions = itertools.count(1)
-
-    async def post(self, body: bytes, content_type: str, *, headers: dict[str, str] | None = None,
-                   signed: dict[str, str] | None = None) -> tuple[int, str]:
-        all_headers = {"Content-Type": content_type, **(signed if signed is not None else
-                                                         sign(body)), **(headers or {})}
-        async with ClientSession(timeout=ClientTimeout(total=10)) as http, http.post(
-                self.url, data=body, headers=all_headers) as resp:
-            return resp.status, await resp.text()
-
-    def dm_event(self, user: str, text: str, *, event_id: str | None = None) -> bytes:
-        return json.dumps({
-            "token": "legacy", "team_id": TEAM, "api_app_id": "A0SURVEY",
-            "type": "event_callback", "event_id": event_id or f"Ev{next(self._events):08d}",
-            "event_time": int(time.time()), "authorizations": [
-                {"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}],
-            "event": {"type": "message", "channel": f"D{user}", "channel_type": "im",
-                      "user": user, "text": text, "ts": f"{time.time():.6f}",
-                      "event_ts": f"{time.time():.6f}"},
-        }).encode()
-
-    def home_event(self, user: str) -> bytes:
-        return json.dumps({
-            "team_id": TEAM, "api_app_id": "A0SURVEY", "type": "event_callback",
-            "event_id": f"Ev{next(self._events):08d}", "event_time": int(time.time()),
-            "event": {"type": "app_home_opened", "user": user, "channel": f"D{user}",
-                      "tab": "home"}}).encode()
-
-    def action(self, user: str, channel: str, message: dict[str, Any],
-               button: dict[str, Any]) -> bytes:
-        n = next(self._actions)
-        payload = {
-            "type": "block_actions", "team": {"id": TEAM, "domain": "survey-test"},
-            "user": {"id": user, "username": user.lower(), "team_id": TEAM},
-            "api_app_id": "A0SURVEY", "token": "legacy", "trigger_id": f"trig-{n}",
-            "response_url": self.api.response_url(),
-            "actions": [{"type": "button", "action_id": button["action_id"], "block_id":
-                         "choices", "value": button["value"], "text": button["text"],
-                         "action_ts": f"{time.time():.6f}{n}"}],
-        }
-        if channel:
-            payload.update(container={"type": "message", "message_ts": message["ts"],
-                                      "channel_id": channel, "is_ephemeral": False},
-                           channel={"id": channel, "name": "directmessage"
-                                    if channel.startswith("D") else "alerts"},
-                           message=message)
-        else:  # a button on the App Home tab
-            payload.update(container={"type": "view", "view_id": "V0HOME"},
-                           view={"id": "V0HOME", "type": "home"})
-        return urlencode({"payload": json.dumps(payload)}).encode()
-
-    def command(self, user: str, command: str, text: str, *, channel: str = "C0GENERAL",
-                response_url: str | None = None) -> bytes:
-        return urlencode({
-            "token": "legacy", "team_id": TEAM, "team_domain": "survey-test",
-            "channel_id": channel, "channel_name": "general", "user_id": user,
-            "user_name": user.lower(), "command": command, "text": text, "api_app_id":
-            "A0SURVEY", "response_url": response_url or self.api.response_url(),
-            "trigger_id": f"trig-cmd-{next(self._actions)}"}).encode()
-
-    def view_submission(self, user: str, alert_view: dict[str, Any], text: str) -> bytes:
-        view = dict(alert_view)
-        view["state"] = {"values": {"reply": {"text": {"type": "plain_text_input",
-                                                       "value": text}}}}
-        payload = {"type": "view_submission", "team": {"id": TEAM, "domain": "survey-test"},
-                   "user": {"id": user, "username": user.lower(), "team_id": TEAM},
-                   "api_app_id": "A0SURVEY", "token": "legacy",
-                   "trigger_id": f"trig-v-{next(self._actions)}", "view": view}
-        return urlencode({"payload": json.dumps(payload)}).encode()

@@ -1,11 +1,10 @@
-"""``survey-bot web`` as deployed: two web processes on one port (WEB_CONCURRENCY), each with an
-engine worker, the Web API pointed at the stand-in.  Requests land on either process; every
+"""``survey-bot web`` as deployed: two gunicorn web processes (WEB_CONCURRENCY), the Web API
+pointed at the stand-in.  Requests land on either process; every
 answer is stored once, however many times and wherever it is delivered."""
 
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,10 +19,6 @@ from tests.slack.standin import BOT_TOKEN, SIGNING_SECRET, SlackAPIStandIn, Slac
 
 PEOPLE = [f"UP{i}" for i in range(6)]
 
-pytestmark = pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT"),
-                                reason="needs SO_REUSEPORT (Linux, the BSDs, macOS)")
-
-
 @pytest.fixture
 async def deployed(database_url: str,
                    tmp_path: Path) -> AsyncIterator[tuple[SlackAPIStandIn, SlackSender]]:
@@ -33,7 +28,7 @@ async def deployed(database_url: str,
             api.add_user(uid, f"Person {n}", ("zh-CN", "ro-RO", "en-US")[n % 3])
         port = free_port()
         with survey_bot_web({
-            "DATABASE_URL": database_url, "WEB_CONCURRENCY": "2", "ENGINE_PROCESSES": "1",
+            "DATABASE_URL": database_url, "WEB_CONCURRENCY": "2",
             "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "WARNING",
             "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": api.base_url, "SLACK_MANAGER_IDS": MANAGER,

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from adapters import startup
+from adapters.cli import main
 from adapters.slack.app import SlackChannel, run_socket_mode
 from adapters.startup import Backoff, StartupError
 from bot.app import build_engine
-from bot.cli import main
 from tests.helpers import free_port
 from tests.slack.standin import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, SlackAPIStandIn
 

@@ -48,10 +48,3 @@ async def tg(tg_settings: Callable[..., Any]) -> AsyncIterator[Harness]:
     async with running(tg_settings) as harness:
         yield harness
 
-
-@pytest.fixture
-async def tg_workers(tg_settings: Callable[..., Any]) -> AsyncIterator[Harness]:
-    """The channel with the engine in two worker processes (one on SQLite)."""
-    async with running(tg_settings, engine_processes=2) as harness:
-        assert harness.channel.call.processes is not None
-        yield harness

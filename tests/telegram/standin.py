@@ -7,11 +7,33 @@ to a supergroup.  It refuses what Telegram refuses: a message text over 4,096 or
 1,024 UTF-16 code units (400 "message is too long" / "message caption is too long"), an empty
 text, and a callback answer over 200.  Updates are queued for ``getUpdates`` long polling, or
 posted to a webhook.
+
+Limits and faults (``tests/standin_limits.py``), all off by default:
+
+* ``api.limits = TelegramLimits(...)`` (or ``TelegramLimits.raised(50)``): Telegram's limits on
+  sends and edits (:data:`SEND_METHODS`), each a token bucket: ``private`` a second per private
+  chat (burst ``private_burst``), ``group_per_minute`` per group (negative ``chat_id``), and
+  ``overall`` a second for the whole bot.  A call over one answers 429 ``Too Many Requests:
+  retry after N`` with ``parameters.retry_after`` (whole seconds, at least 1).
+* ``api.faults.add(methods, kind, times=1, seconds=None, share=1.0, chats=None,
+  retry_after=1)``: the next ``times`` calls of ``methods`` (a name, several, or
+  :data:`ANY_SEND`) answer ``kind``: 429, 500, 502 (nginx's HTML, as Telegram's front end
+  answers), ``"drop"``, ``"drop_after"`` (carried out, then the connection closed) or ``"hang"``.
+  ``fail_next`` is the older, narrower form and still works.
+* ``api.blocked`` (user ids: 403 "Forbidden: bot was blocked by the user") and ``api.kicked``
+  (group ids: 403 "Forbidden: bot was kicked from the group chat") refuse sends and edits.
+* ``api.log``: a :class:`~tests.standin_limits.SendLog` of every ACCEPTED send and edit
+  (``time.monotonic()`` stamp, method, chat, text, message id) with ``duplicates()``,
+  ``peak(window, chat=...)``, ``peak_per_chat(window, chat=PRIVATE | GROUP)`` and ``order(chat)``.
+* ``api.confirmed``: the highest ``offset`` a ``getUpdates`` confirmed; ``api.acknowledged(
+  update_id)`` says whether Telegram would consider that update delivered; ``api.on_confirm``
+  hooks run with each new offset (a kill point), ``api.log.on_add`` with each accepted send.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -22,40 +44,39 @@ from typing import Any
 from aiohttp import ClientSession, ClientTimeout, web
 
 from tests.helpers import wait_for
+from tests.standin_limits import (
+    ANY_SEND,
+    DROP,
+    DROP_AFTER,
+    HANG,
+    Bucket,
+    Delivery,
+    Fault,
+    Faults,
+    SendLog,
+)
+from tests.telegram.shapes import (
+    BOT_ID,
+    BOT_USERNAME,
+    GROUP,
+    PRIVATE,
+    SEND_METHODS,
+    TOKEN,
+    TelegramLimits,
+    _decode,
+    bot_user,
+    chat_of,
+    error,
+    fault_response,
+    over_limit,
+    refusal,
+    user,
+    utf16_units,
+)
 
-TOKEN = "123456:TEST-token_for-the-stand-in"
-BOT_ID = 123456
-BOT_USERNAME = "survey_test_bot"
-JSON_FIELDS = {"reply_markup", "commands", "scope", "allowed_updates", "entities",
-               "link_preview_options", "reply_parameters"}
-INT_FIELDS = {"message_id", "offset", "limit", "timeout", "cache_time", "max_connections"}
-MAX_TEXT = 4096
-MAX_CAPTION = 1024
-TEXT_METHODS = {"sendMessage", "editMessageText"}
-CAPTION_METHODS = {"sendPhoto", "sendDocument", "sendVideo", "sendAnimation", "sendAudio",
-                   "sendVoice", "editMessageCaption"}
-
-
-def utf16_units(text: str) -> int:
-    """Telegram's length: UTF-16 code units (an emoji outside the BMP counts two)."""
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
-def refusal(method: str, params: dict[str, Any]) -> str | None:
-    """Telegram's 400 description for a text or caption it would refuse, else None."""
-    if method in TEXT_METHODS:
-        text = params.get("text")
-        if not isinstance(text, str) or not text.strip():
-            return "Bad Request: message text is empty"
-        if utf16_units(text) > MAX_TEXT:
-            return "Bad Request: message is too long"
-    if method in CAPTION_METHODS:
-        caption = params.get("caption")
-        if isinstance(caption, str) and utf16_units(caption) > MAX_CAPTION:
-            return "Bad Request: message caption is too long"
-    if method == "answerCallbackQuery" and utf16_units(str(params.get("text") or "")) > 200:
-        return "Bad Request: MESSAGE_TOO_LONG"
-    return None
+__all__ = ["ANY_SEND", "BOT_ID", "BOT_USERNAME", "GROUP", "PRIVATE", "SEND_METHODS", "TOKEN",
+           "BotAPIStandIn", "Call", "TelegramLimits", "bot_user", "chat_of", "refusal", "user",
+           "utf16_units"]
 
 
 @dataclass
@@ -64,48 +85,30 @@ class Call:
     params: dict[str, Any]
     status: int = 200
     at: float = field(default_factory=time.perf_counter)
-
-
-def _decode(key: str, value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    if key in JSON_FIELDS:
-        return json.loads(value)
-    if (key in INT_FIELDS or key == "chat_id") and value.lstrip("-").isdigit():
-        return int(value)
-    if value in ("true", "false") and key not in ("text", "caption", "data"):
-        return value == "true"
-    return value
-
-
-def bot_user() -> dict[str, Any]:
-    return {"id": BOT_ID, "is_bot": True, "first_name": "Survey", "username": BOT_USERNAME,
-            "can_join_groups": True, "can_read_all_group_messages": False,
-            "supports_inline_queries": False}
-
-
-def user(uid: int, first_name: str, language_code: str | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": uid, "is_bot": False, "first_name": first_name}
-    if language_code is not None:
-        data["language_code"] = language_code
-    return data
-
-
-def chat_of(chat_id: int, title: str = "") -> dict[str, Any]:
-    if chat_id > 0:
-        return {"id": chat_id, "type": "private", "first_name": title or "User"}
-    kind = "supergroup" if str(chat_id).startswith("-100") else "group"
-    return {"id": chat_id, "type": kind, "title": title or "Managers"}
+    """perf_counter stamp; ``status`` 0 means the connection was dropped."""
 
 
 class BotAPIStandIn:
     """``async with BotAPIStandIn() as api:`` serves until the block ends."""
 
-    def __init__(self, token: str = TOKEN) -> None:
+    def __init__(self, token: str = TOKEN, *, limits: TelegramLimits | None = None) -> None:
         self.token = token
         self.calls: list[Call] = []
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.blocked: set[int] = set()
+        self.kicked: set[int] = set()
+        self.limits = limits
+        """Telegram's send limits, enforced when set (see the module's docstring)."""
+        self.faults = Faults(SEND_METHODS)
+        self.log = SendLog()
+        self.limited: list[tuple[float, str, int, int]] = []
+        """(monotonic stamp, method, chat, retry_after) of every 429 a limit answered."""
+        self._buckets: dict[object, Bucket] = {}
+        self.confirmed = 0
+        """The highest ``offset`` a getUpdates call confirmed: updates below it are delivered."""
+        self.on_confirm: list[Callable[[int], None]] = []
+        """Called with each new confirmed offset, before the updates after it are handed out
+        (a kill point: "confirmed, not yet processed")."""
         self.migrated: dict[int, int] = {}
         self.webhook: dict[str, Any] = {}
         self._failures: dict[str, list[tuple[int, dict[str, Any]]]] = {}
@@ -115,6 +118,7 @@ class BotAPIStandIn:
         self._message_ids = itertools.count(1000)
         self._runner: web.AppRunner | None = None
         self._closing = False
+        self._stopping = asyncio.Event()
         self._by_chat: dict[int, list[int]] = {}
         self.replies: dict[int, list[tuple[str, float]]] = {}
         """Per chat: (method, perf_counter time) of every successful send or edit."""
@@ -136,6 +140,7 @@ class BotAPIStandIn:
 
     async def __aexit__(self, *_exc: object) -> None:
         self._closing = True
+        self._stopping.set()
         self._new_update.set()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -156,6 +161,21 @@ class BotAPIStandIn:
         else:
             body["description"] = description or "Bad Request"
         self._failures.setdefault(method, []).extend([(status, body)] * times)
+
+    def acknowledged(self, update_id: int) -> bool:
+        """Whether the bot confirmed this update (a later getUpdates offset passed it)."""
+        return update_id < self.confirmed
+
+    async def _fault(self, request: web.Request, call: Call, fault: Fault) -> web.Response:
+        call.status = 0 if fault.kind in (DROP, HANG) else int(fault.kind)
+        if fault.kind == HANG:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), fault.hang_seconds)
+        if fault.kind in (DROP, HANG):
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=500)
+        return fault_response(int(fault.kind), fault.retry_after)
 
     # ------------------------------------------------------------------ updates
 
@@ -217,6 +237,10 @@ class BotAPIStandIn:
                 for c in self.sent(chat_id=chat_id)
                 if c.method in ("sendMessage", "editMessageText", "sendDocument", "sendPhoto")]
 
+    def chat_messages(self, chat_id: int) -> list[dict[str, Any]]:
+        """The bot's messages in a chat as they stand now (after edits), oldest first."""
+        return [self.messages[(chat_id, m)] for m in self._by_chat.get(chat_id, [])]
+
     def last_message(self, chat_id: int, predicate: Callable[[dict[str, Any]], bool] = bool,
                      ) -> dict[str, Any]:
         """The newest message the bot has in a chat (as it stands after edits)."""
@@ -246,13 +270,6 @@ class BotAPIStandIn:
                 out[key] = _decode(key, value)
         return out
 
-    @staticmethod
-    def _error(status: int, description: str, **parameters: Any) -> web.Response:
-        body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
-        if parameters:
-            body["parameters"] = parameters
-        return web.json_response(body, status=status)
-
     async def _dispatch(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await self._params(request)
@@ -260,7 +277,11 @@ class BotAPIStandIn:
         self.calls.append(call)
         if request.match_info["token"] != self.token:
             call.status = 401
-            return self._error(401, "Unauthorized")
+            return error(401, "Unauthorized")
+        chat = params.get("chat_id")
+        fault = self.faults.match(method, chat)
+        if fault is not None and fault.kind != DROP_AFTER:
+            return await self._fault(request, call, fault)
         queued = self._failures.get(method)
         if queued:
             call.status, body = queued.pop(0)
@@ -268,24 +289,43 @@ class BotAPIStandIn:
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             call.status = 404
-            return self._error(404, "Not Found")
+            return error(404, "Not Found")
         refused = refusal(method, params)
         if refused is not None:
             call.status = 400
-            return self._error(400, refused)
-        chat = params.get("chat_id")
+            return error(400, refused)
         if isinstance(chat, int) and method.startswith(("send", "edit")):
             if chat in self.blocked:
                 call.status = 403
-                return self._error(403, "Forbidden: bot was blocked by the user")
+                return error(403, "Forbidden: bot was blocked by the user")
+            if chat in self.kicked:
+                call.status = 403
+                kind = "supergroup" if str(chat).startswith("-100") else "group"
+                return error(403, f"Forbidden: bot was kicked from the {kind} chat")
             if chat in self.migrated:
                 call.status = 400
-                return self._error(400, "Bad Request: group chat was upgraded to a supergroup "
+                return error(400, "Bad Request: group chat was upgraded to a supergroup "
                                    "chat", migrate_to_chat_id=self.migrated[chat])
+            if method in SEND_METHODS:
+                retry_after = over_limit(self.limits, self._buckets, chat)
+                if retry_after:
+                    call.status = 429
+                    self.limited.append((time.monotonic(), method, chat, retry_after))
+                    return error(429, f"Too Many Requests: retry after {retry_after}",
+                                       retry_after=retry_after)
         result = await handler(params)
         if isinstance(result, web.Response):
             call.status = result.status
             return result
+        if isinstance(chat, int) and method in SEND_METHODS:
+            self.log.add(Delivery(time.monotonic(), method, chat, str(
+                params.get("text") or params.get("caption") or ""), result.get("message_id")
+                if isinstance(result, dict) else params.get("message_id")))
+        if fault is not None:  # drop_after: done, but the bot never hears so
+            call.status = 0
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=500)
         if isinstance(chat, int) and method in ("sendMessage", "editMessageText"):
             self.replies.setdefault(chat, []).append((method, call.at))
             self._replied.set()
@@ -319,6 +359,10 @@ class BotAPIStandIn:
 
     async def _m_getUpdates(self, p: dict[str, Any]) -> Any:
         offset = int(p.get("offset") or 0)
+        if offset > self.confirmed:
+            self.confirmed = offset
+            for hook in list(self.on_confirm):
+                hook(offset)
         if offset:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
         timeout = float(p.get("timeout") or 0)
@@ -349,10 +393,10 @@ class BotAPIStandIn:
         key = (int(p["chat_id"]), int(p["message_id"]))
         message = self.messages.get(key)
         if message is None:
-            return self._error(400, "Bad Request: message to edit not found")
+            return error(400, "Bad Request: message to edit not found")
         markup = p.get("reply_markup")
         if message.get("text") == p["text"] and message.get("reply_markup") == markup:
-            return self._error(400, "Bad Request: message is not modified: specified new "
+            return error(400, "Bad Request: message is not modified: specified new "
                                "message content and reply markup are exactly the same")
         message["text"] = p["text"]
         if markup:

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from adapters import startup
+from adapters.cli import main
 from adapters.startup import Backoff, StartupError
 from adapters.telegram.app import TelegramChannel
 from bot.app import build_engine
-from bot.cli import main
 from tests.helpers import free_port
 from tests.telegram.standin import TOKEN, BotAPIStandIn
 
