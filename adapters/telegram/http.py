@@ -5,10 +5,13 @@ httpcore checking every pooled connection (``has_expired``, which asks anyio for
 socket's attributes) before each request.  aiohttp, which the web server already uses, keeps a
 queue of idle connections and sends the same request for a fraction of that.  Measured on the
 web role (``bench/telegram_throughput.py --mode webhook --compare-clients``: the webhook served
-as a web process serves it, PostgreSQL, 1000 customers 50 at a time, two cores): 49 updates a
-second on this client against 28 on python-telegram-bot's ``HTTPXRequest`` (1.75×), and at 30
-updates a second a p99 from update to reply of 142 ms against 3.0 s; the bare echo bot, 155
-against 74 updates a second.  Bodies are sent as ``HTTPXRequest`` sends them (form fields, or
+as a web process serves it, PostgreSQL, 1000 customers 50 at a time, two shared cores; two
+runs): 49 and 62 updates a second on this client against 28 and 32 on python-telegram-bot's
+``HTTPXRequest`` (1.75× and 1.91×); the bare echo bot, 155 and 210 against 74 and 97.  Paced at
+30 updates a second, below saturation, the client makes no difference that holds from run to
+run (p99 142 ms against 3.0 s in the busier run, 56 against 26 ms in the quieter one).
+
+Bodies are sent as ``HTTPXRequest`` sends them (form fields, or
 multipart when a file is uploaded) and its four timeouts apply as there
 (tests/telegram/test_http.py runs the same cases against both): ``read``, ``connect``, ``pool``
 (the wait for one of the pool's connections, then ``TimedOut("Pool timeout: ...")``) and
