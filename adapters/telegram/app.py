@@ -264,14 +264,15 @@ class TelegramChannel:
     async def _apply(self, update: Update, inbox_id: int) -> None:
         """One stored update, once: its inbox row is marked done with its effects."""
         queues = self.engine.queues
+        # Both idempotent: done first, then marked processed.
         if update.my_chat_member is not None:
-            if await asyncio.to_thread(queues.finish_event, inbox_id):
-                await self._on_member_change(update)
+            await self._on_member_change(update)
+            await asyncio.to_thread(queues.finish_event, inbox_id)
             return
         message = update.message
         if message is not None and message.migrate_to_chat_id:
-            if await asyncio.to_thread(queues.finish_event, inbox_id):
-                await self._on_migrated(str(message.chat.id), str(message.migrate_to_chat_id))
+            await self._on_migrated(str(message.chat.id), str(message.migrate_to_chat_id))
+            await asyncio.to_thread(queues.finish_event, inbox_id)
             return
         inbound = to_inbound(update, self.app.bot.username)
         query = update.callback_query
