@@ -1,5 +1,5 @@
 """How an adapter calls the synchronous engine from its event loop: in one bounded executor of
-threads, in order per person (KeyedLocks), counted."""
+threads, in order per person (KeyedLocks)."""
 
 from __future__ import annotations
 
@@ -49,15 +49,3 @@ class KeyedLocks:
         if lock is None:
             lock = self._locks[key] = asyncio.Lock()
         return lock
-
-
-class CountsHandled:
-    """``handled``: events finished so far, which tests and benchmarks wait on."""
-
-    handled: int = 0
-
-    async def wait_handled(self, count: int, timeout: float = 10) -> None:
-        """Wait until ``count`` events have been handled."""
-        async with asyncio.timeout(timeout):
-            while self.handled < count:
-                await asyncio.sleep(0.002)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -37,6 +37,32 @@ class NoteKind(StrEnum):
     REPLY = "reply"
     CLAIM = "claim"
     RESOLVE = "resolve"
+
+
+class InboxStatus(StrEnum):
+    """``inbox.status``: see docs/delivery.md for the states."""
+
+    RECEIVED = "received"  # stored, acknowledged to the platform, not processed yet
+    DONE = "done"  # processed: its effects and its outbox rows committed with this status
+    FAILED = "failed"  # processing raised; kept for the operator, never retried
+
+
+class OutboxStatus(StrEnum):
+    """``outbox.status``: see docs/delivery.md for the states."""
+
+    PENDING = "pending"  # waiting for its turn, its pacing slot or a retry
+    SENDING = "sending"  # claimed by a process until ``lease_until``
+    SENT = "sent"  # the platform accepted it (``ref``: its message id)
+    FAILED = "failed"  # the platform refused it for good (``error``: its reason)
+    SUPERSEDED = "superseded"  # a newer edit of the same message replaced it before it went
+
+
+class Lane(IntEnum):
+    """Outbox priority: a lower lane is claimed first."""
+
+    REPLY = 0  # answers to what a person just did, and a manager's reply to a customer
+    ALERT = 1  # posts and edits in the managers' chat
+    CAMPAIGN = 2  # surveys sent to people who did not write first
 
 
 class Respondent(SQLModel, table=True):
@@ -136,7 +162,8 @@ class AlertNote(SQLModel, table=True):
     author: str = Field(max_length=200)
     kind: str = Field(max_length=16)  # NoteKind
     text: str = ""
-    delivered: bool = True
+    delivered: bool | None = None
+    """A reply's outcome: None while it waits in the outbox, then sent (True) or not (False)."""
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -186,3 +213,74 @@ class Erasure(SQLModel, table=True):
 
     subject: str = Field(primary_key=True, max_length=64)
     erased_at: datetime = Field(default_factory=utcnow)
+
+
+class InboxEvent(SQLModel, table=True):
+    """An event acknowledged to a platform: stored before the acknowledgement, processed once."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "key", name="uq_inbox_key"),
+        Index("ix_inbox_status_order", "status", "channel", "order_key", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    key: str = Field(max_length=200)
+    """What identifies the person's act: update_id, event_id, trigger_id, view id and hash."""
+    order_key: str = Field(max_length=128)
+    """Events with the same order key (a chat, a person) are processed in id order."""
+    payload: str
+    status: str = Field(default=InboxStatus.RECEIVED, max_length=16)
+    attempts: int = 0
+    lease_until: datetime = Field(default_factory=utcnow)
+    """Until then the process that stored or claimed it owns it; after, any process may."""
+    received_at: datetime = Field(default_factory=utcnow)
+    done_at: datetime | None = None
+    error: str = Field(default="", max_length=500)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message the engine decided to send, written with the change that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "channel", "lane", "next_attempt_at"),
+        Index("ix_outbox_destination", "channel", "destination", "status", "id"),
+        Index("ix_outbox_supersede", "supersede_key", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    destination: str = Field(max_length=128)
+    """Where it goes (a chat, a person, the managers' chat): sent in id order per destination,
+    and paced per destination."""
+    lane: int = Field(default=Lane.REPLY)
+    kind: str = Field(max_length=16)
+    payload: str
+    origin: str = ""
+    """The adapter's note of the event that caused it (JSON): where answers go back to."""
+    follow_up: str = Field(default="", max_length=200)
+    """What the engine does with the outcome (see bot/engine/outcomes.py)."""
+    supersede_key: str | None = Field(default=None, max_length=64)
+    """A newer pending row with the same key replaces this one while it is still pending."""
+    status: str = Field(default=OutboxStatus.PENDING, max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    slot_at: datetime | None = None
+    """Its pacing slot, once reserved (so a row waiting for its slot is not paced twice)."""
+    lease_until: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+    ref: str = Field(default="", max_length=128)
+    error: str = Field(default="", max_length=500)
+
+
+class PacingBucket(SQLModel, table=True):
+    """A destination's send budget shared by every process (GCRA: the theoretical arrival time
+    of the next message)."""
+
+    __tablename__ = "pacing"
+
+    key: str = Field(primary_key=True, max_length=160)
+    tat: datetime = Field(default_factory=utcnow)

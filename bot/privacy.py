@@ -65,5 +65,6 @@ def replies_received(*, session: Session, respondent_id: int) -> list[AlertNote]
     alert_ids = select(Alert.id).where(col(Alert.answer_id).in_(answer_ids))
     return list(session.exec(
         select(AlertNote).where(col(AlertNote.alert_id).in_(alert_ids),
-                                AlertNote.kind == NoteKind.REPLY, col(AlertNote.delivered))
+                                AlertNote.kind == NoteKind.REPLY,
+                                col(AlertNote.delivered).is_(True))
         .order_by(col(AlertNote.id))))

@@ -84,11 +84,12 @@ def alert_text(
     tail: list[str] = []
     replies = [n for n in notes if n.kind == NoteKind.REPLY]
     for note in replies[-3:]:
-        key = (
-            t.gettext("Reply by {name}: {text}")
-            if note.delivered
-            else t.gettext("Reply by {name} (not delivered): {text}")
-        )
+        if note.delivered is None:
+            key = t.gettext("Reply by {name} (sending): {text}")
+        elif note.delivered:
+            key = t.gettext("Reply by {name}: {text}")
+        else:
+            key = t.gettext("Reply by {name} (not delivered): {text}")
         tail.append(key.format(name=shorten(note.author, NAME_MAX),
                                text=shorten(note.text or "", REPLY_MAX)))
     tail.append(status_line(alert, t))

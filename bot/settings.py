@@ -69,10 +69,14 @@ class Settings(BaseSettings):
     telegram_webhook_url: str = ""
     telegram_webhook_secret: str = ""
     telegram_api_base_url: str = "https://api.telegram.org/bot"
-    telegram_max_rate: float = Field(
-        default=30.0, ge=0, description="messages a second overall (Telegram's limit is about 30)"
-    )
-    telegram_max_retries: int = Field(default=3, ge=0, le=10)
+    telegram_chat_rate: float = Field(
+        default=1.0, gt=0, description="messages a second to one private chat")
+    telegram_chat_burst: int = Field(default=3, ge=1, le=100)
+    telegram_group_rate: float = Field(
+        default=20.0, gt=0, description="messages a minute to one group (the managers' chat)")
+    telegram_group_burst: int = Field(default=3, ge=1, le=100)
+    telegram_bulk_rate: float = Field(
+        default=30.0, gt=0, description="campaign messages a second to many people")
 
     slack_bot_token: str = ""
     slack_signing_secret: str = ""
@@ -84,6 +88,9 @@ class Settings(BaseSettings):
     slack_command_nps: str = "/nps"
     slack_command_csat: str = "/csat"
     slack_command_ces: str = "/ces"
+    slack_channel_rate: float = Field(
+        default=1.0, gt=0, description="messages a second to one Slack channel or DM")
+    slack_channel_burst: int = Field(default=3, ge=1, le=100)
     slack_wave_per_second: float = Field(
         default=1.0, gt=0, le=50, description="survey DMs a second when a manager sends a wave"
     )

@@ -269,7 +269,7 @@ def lock_alert(*, session: Session, alert_id: int) -> Alert | None:
 
 
 def add_note(*, session: Session, alert_id: int, author: str, kind: str, text: str = "",
-             delivered: bool = True) -> AlertNote:
+             delivered: bool | None = True) -> AlertNote:
     note = AlertNote(alert_id=alert_id, author=author, kind=kind, text=text, delivered=delivered)
     session.add(note)
     session.flush()

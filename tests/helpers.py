@@ -39,13 +39,20 @@ class Person:
     locale_hint: str | None = None
     name: str = ""
     last: list[Outbound] = field(default_factory=list)
+    deliver: bool = True
+    """Have the console's outbox send what the engine said (False: leave it in the outbox)."""
 
     def _send(self, **kwargs: Any) -> list[Outbound]:
         kwargs.setdefault("event_id", f"ev-{next(_ids)}")
         inbound = Inbound(self.channel, self.user_id, f"chat-{self.user_id}",
                           display_name=self.name or self.user_id, locale_hint=self.locale_hint,
                           **kwargs)
-        self.last = self.engine.handle(inbound)
+        said = self.engine.handle(inbound)
+        if self.deliver:
+            from adapters.console.outbox import send_all
+
+            send_all(self.engine.queues, said.ids)
+        self.last = said
         return self.last
 
     def say(self, text: str, **kwargs: Any) -> list[Outbound]:
@@ -118,6 +125,32 @@ def assert_language(texts: list[str], lang: str) -> None:
             assert not ENGLISH_WORDS.search(text), f"English in Romanian: {text!r}"
         else:
             assert not CJK.search(text), f"Chinese in English: {text!r}"
+
+
+def _queues_state(engine: Engine, channel: str | None) -> tuple[int, int, int]:
+    from sqlalchemy import func
+    from sqlmodel import select as sql_select
+
+    from bot.models import InboxEvent
+
+    with Session(engine.db.read_engine) as s:
+        query = sql_select(func.count()).select_from(InboxEvent)
+        if channel:
+            query = query.where(InboxEvent.channel == channel)
+        stored = int(s.exec(query).one())
+    return (engine.queues.events_waiting(channel), engine.queues.waiting(channel), stored)
+
+
+async def settle(engine: Engine, *, channel: str | None = None, stored: int = 0,
+                 timeout: float = 10) -> None:
+    """Wait until at least ``stored`` events are in the inbox, every one processed, and the
+    outbox is empty: everything the bot decided to say was answered by the platform."""
+    async with asyncio.timeout(timeout):
+        while True:
+            events, messages, total = await asyncio.to_thread(_queues_state, engine, channel)
+            if not events and not messages and total >= stored:
+                return
+            await asyncio.sleep(0.005)
 
 
 async def wait_for(predicate: Callable[[], bool], timeout: float = 10) -> None:

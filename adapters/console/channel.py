@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from adapters.console.outbox import send_all
 from bot import buttons
 from bot.engine import Engine
 from bot.i18n import Translator, negotiate, translator
@@ -112,7 +113,8 @@ class ConsoleChannel:
         """Handle one typed line; the lines to print."""
         if line.strip().lower() == "/switch":
             return self.switch()
-        return self.render(self.engine.handle(self._inbound(self.active, line)))
+        said = self.engine.handle(self._inbound(self.active, line))
+        return self.render([d.item for d in send_all(self.engine.queues, said.ids)] or said)
 
     # ------------------------------------------------------------------ output
 

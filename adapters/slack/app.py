@@ -13,10 +13,12 @@ same ``event_id`` and are stored once.  Every text is escaped for Slack (blocks.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
+import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
@@ -24,36 +26,29 @@ from aiohttp import ClientSession, ClientTimeout, web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.engine_calls import CountsHandled, EngineCalls, KeyedLocks
+from adapters.engine_calls import EngineCalls
+from adapters.inbox import InboxRunner
 from adapters.lifecycle import run_with_web_app
 from adapters.slack.blocks import ACTION_PREFIX, buttons, message, section
 from adapters.slack.envelopes import guard
 from adapters.slack.people import People
 from adapters.slack.requests import Refusal, bolt_request, verify
+from adapters.slack.sender import SlackSender
 from adapters.slack.startup import check_token, open_socket
 from adapters.slack.words import CHANNEL, dm_inbound, send_targets, slack_style
 from adapters.startup import Backoff
 from bot import buttons as button_values
+from bot.delivery.dispatcher import Dispatcher
 from bot.engine import Engine
+from bot.engine.transient import DatabaseDown
 from bot.i18n import SUPPORTED, Translator, language_name, negotiate, translator
 from bot.messages import (
-    AlertPost,
-    AlertUpdate,
     Choice,
-    EditPressed,
     Inbound,
-    Notice,
-    Outbound,
-    Reply,
-    ReplyFile,
-    SendTo,
 )
 from bot.settings import Settings
 
@@ -62,35 +57,47 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 CHANNEL_KEY: web.AppKey[SlackChannel] = web.AppKey("slack_channel")
 REPLY_VIEW = "alert_reply"
-UNREACHABLE_ERRORS = {"account_inactive", "user_not_found", "user_disabled", "cannot_dm_bot",
-                      "user_not_visible"}
-Respond = Callable[..., Awaitable[Any]]
 Ack = Callable[..., Awaitable[Any]]
-
-
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """Where an event came from, so answers go back the same way."""
-
-    user_id: str
-    chat_id: str = ""
-    message_ts: str = ""
-    respond: Respond | None = None
+WAVE_CHECK_SECONDS = 0.5
 
 
 def build_client(settings: Settings) -> AsyncWebClient:
-    """The Web API client, pointed at ``SLACK_API_URL``; retries 429s after ``Retry-After``."""
+    """The Web API client, pointed at ``SLACK_API_URL``.  A 429 is not retried here: the
+    outbox's dispatcher waits its ``Retry-After`` (and paces every process)."""
     client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url,
                             timeout=15)
-    client.retry_handlers.extend([
-        AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-        AsyncConnectionErrorRetryHandler(max_retry_count=1),
-    ])
+    client.retry_handlers.append(AsyncConnectionErrorRetryHandler(max_retry_count=1))
     return client
 
 
-class SlackChannel(CountsHandled):
-    """One Slack app: bolt listeners that turn Slack payloads into engine events."""
+def inbox_key(body: dict[str, Any]) -> tuple[str, str] | None:
+    """What identifies the person's act (``event_id``; ``trigger_id`` for commands and
+    presses; the view's id and hash for a modal submission) and whose events are kept in
+    order; None for what is not stored (url_verification, a closed modal)."""
+    kind = body.get("type")
+    if kind == "event_callback" and body.get("event_id"):
+        event = body.get("event") or {}
+        return f"event:{body['event_id']}", f"user:{event.get('user') or body['event_id']}"
+    user = body.get("user_id") or (body.get("user") or {}).get("id") or ""
+    if body.get("command") and body.get("trigger_id"):
+        return f"cmd:{body['trigger_id']}", f"user:{user}"
+    if kind == "block_actions":
+        action = (body.get("actions") or [{}])[0]
+        act = body.get("trigger_id") or action.get("action_ts") or ""
+        return (f"act:{act}", f"user:{user}") if act else None
+    if kind == "view_submission":
+        # A modal submitted again after Slack showed its errors keeps its id and hash; what
+        # was typed tells the new submission from a replay of the old.
+        view = body.get("view") or {}
+        typed = json.dumps((view.get("state") or {}).get("values"), sort_keys=True)
+        digest = hashlib.sha256(typed.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        return f"view:{view.get('id')}:{view.get('hash')}:{digest}", f"user:{user}"
+    return None
+
+
+class SlackChannel:
+    """One Slack app: requests stored in the inbox before Slack gets its 200, bolt listeners
+    that acknowledge them, and their processing, which sends through the outbox."""
 
     def __init__(self, engine: Engine, settings: Settings, *, socket_mode: bool = False,
                  backoff: Backoff | None = None, calls: EngineCalls | None = None) -> None:
@@ -108,20 +115,21 @@ class SlackChannel(CountsHandled):
             # Verified by handle_http first; bolt's own check stays on as a second lock (one
             # HMAC more) for any other way a request might reach it.
             request_verification_enabled=not socket_mode,
-            # bolt's own acknowledgements: each listener runs in a task of bolt's, and Slack
-            # gets its 200 once the listener has called ack(), before the work behind it.
+            # bolt's own acknowledgement: it answers Slack when a listener calls ack() and
+            # lets the listener go on in a task of its own.
             process_before_response=False,
         )
         self.commands = {command: metric for metric, command in settings.slack_commands().items()}
-        self.wave_pause = 1.0 / settings.slack_wave_per_second
-        self.waves: set[asyncio.Task[None]] = set()
-        self._lock = KeyedLocks()
         self._own_calls = calls is None  # else the process's, closed by its owner
         self._engine = calls or EngineCalls(engine, settings)
-        self._tasks: set[asyncio.Task[Any]] = set()
-        # As many listeners at work at once as there are engine threads; the others wait their
-        # turn (in order) without taking the event loop from the acknowledgements.
-        self._working = asyncio.Semaphore(self._engine.threads)
+        self.sender = SlackSender(self.client, settings)
+        self.dispatcher = Dispatcher(engine.queues, self.sender)
+        self.inbox: InboxRunner[dict[str, Any]] = InboxRunner(
+            engine.queues, CHANNEL, process=self._apply,
+            decode=lambda row: json.loads(row.payload))
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.waves: set[asyncio.Task[None]] = set()
         self._register()
 
     # ------------------------------------------------------------------ lifecycle
@@ -138,12 +146,17 @@ class SlackChannel(CountsHandled):
         except BaseException:
             await self.stop()
             raise
+        self._stop.clear()
+        self._tasks = [asyncio.create_task(self.dispatcher.run(self._stop)),
+                       asyncio.create_task(self.inbox.sweep(self._stop))]
 
     async def stop(self) -> None:
-        for task in list(self.waves):
+        for task in list(self.waves):  # the messages are in the outbox; only the tally stops
             task.cancel()
-        if self._tasks:  # let work already acknowledged to Slack finish
-            await asyncio.wait(list(self._tasks), timeout=10)
+        self._stop.set()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=15)
+        await self.sender.close()
         session, self.client.session = self.client.session, None
         if session is not None:
             await session.close()
@@ -156,46 +169,39 @@ class SlackChannel(CountsHandled):
         app = self.app
         # Bolt tries listeners in this order, each matcher costing a few microseconds: the
         # requests that come in bursts (button presses, slash commands) first.
-        app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self._ack_action)
+        app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self._ack_then_run)
         for name in self.commands:
-            app.command(name)(self._ack_command)
-        app.event("message")(self._ack_message)
-        app.event("app_home_opened")(self._ack_home)
+            app.command(name)(self._ack_then_run)
+        app.event("message")(self._ack_then_run)
+        app.event("app_home_opened")(self._ack_then_run)
         app.view(REPLY_VIEW)(self._ack_reply)
         app.error(self._on_error)
 
-    # Each listener acknowledges first; bolt answers Slack then, while the listener goes on
-    # with the work in bolt's task.  _work counts it and lets stop() wait for it.
+    async def _ack_then_run(self, ack: Ack, body: dict[str, Any],
+                            context: dict[str, Any]) -> None:
+        inbox_id = await self._stored(body, context)
+        await ack()  # within Slack's 3 seconds; answers follow through the outbox
+        if inbox_id is not None:
+            await self.inbox.run(inbox_id, self._order_key(body))
 
-    async def _work(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks.add(task)
+    async def _stored(self, body: dict[str, Any], context: dict[str, Any]) -> int | None:
+        """The inbox id handle_http stored the request under; in Socket Mode (no HTTP
+        handler) it is stored here, before the acknowledgement."""
+        if "inbox_id" in context:
+            return int(context["inbox_id"])
+        key = inbox_key(body)
+        if key is None:
+            return None
         try:
-            async with self._working:
-                await work
-        except Exception:
-            log.exception("slack: listener failed")
-        finally:
-            self.handled += 1
-            if task is not None:
-                self._tasks.discard(task)
+            return await self.inbox.store(key[0], key[1], _dump(body), body)
+        except DatabaseDown as exc:
+            log.warning("slack: database down, a Socket Mode envelope is not stored: %s", exc)
+            return None
 
-    async def _ack_message(self, ack: Ack, event: dict[str, Any], body: dict[str, Any]) -> None:
-        await ack()
-        await self._work(self._on_message(event, body))
-
-    async def _ack_home(self, ack: Ack, event: dict[str, Any]) -> None:
-        await ack()
-        await self._work(self._on_home(event))
-
-    async def _ack_action(self, ack: Ack, body: dict[str, Any]) -> None:
-        await ack()
-        await self._work(self._on_action(body))
-
-    async def _ack_command(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        await ack()  # within Slack's 3 seconds; the answer follows through response_url
-        await self._work(self._on_command(body, respond))
+    @staticmethod
+    def _order_key(body: dict[str, Any]) -> str:
+        key = inbox_key(body)
+        return key[1] if key else "user:"
 
     @staticmethod
     def _reply_text(view: dict[str, Any]) -> str:
@@ -211,22 +217,26 @@ class SlackChannel(CountsHandled):
         alert, _, lang = str(view.get("private_metadata") or "").partition(":")
         return (int(alert) if alert.isdigit() else 0), lang
 
-    async def _ack_reply(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    async def _ack_reply(self, ack: Ack, body: dict[str, Any], view: dict[str, Any],
+                         context: dict[str, Any]) -> None:
         """An empty reply is refused inside the modal, which stays open."""
+        inbox_id = await self._stored(body, context)
         if not self._reply_text(view).strip():
             t = translator(self._reply_metadata(view)[1] or self.settings.manager_locale)
             await ack(response_action="errors", errors={
                 "reply": t.gettext("Please write a message.")})
-            return
-        await ack()
-        await self._work(self._on_reply_submitted(body, view))
+        else:
+            await ack()
+        if inbox_id is not None:
+            await self.inbox.run(inbox_id, self._order_key(body))
 
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
         log.error("slack: error handling %s", body.get("type"), exc_info=error)
 
     async def handle_http(self, request: web.Request) -> web.Response:
         """``POST /slack/events``: signed by Slack (401 otherwise, before the body is read as
-        anything) and shaped as Slack sends it (400 otherwise); then bolt's."""
+        anything) and shaped as Slack sends it (400 otherwise); stored in the inbox (a replay
+        or a retry of a stored request is answered 200 and changes nothing); then bolt's."""
         try:
             try:
                 raw = await request.read()
@@ -241,23 +251,81 @@ class SlackChannel(CountsHandled):
             log.warning("slack: refused a request from %s: %s", request.remote, refused.reason)
             return web.json_response({"ok": False, "error": refused.reason},
                                      status=refused.status)
+        body: dict[str, Any] = bolt.body
+        key = inbox_key(body)
+        if key is not None:
+            try:
+                inbox_id = await self.inbox.store(key[0], key[1], _dump(body), body)
+            except DatabaseDown as exc:
+                log.warning("slack: database down, %s not stored: %s", key[0], exc)
+                return await self._not_recorded(body)
+            if inbox_id is None:
+                log.info("slack: %s was stored before (a retry or a replay): ignored", key[0])
+                return web.Response(status=200)
+            bolt.context["inbox_id"] = inbox_id
         return await to_aiohttp_response(await self.app.async_dispatch(bolt))
 
-    # ------------------------------------------------------------------ listeners
+    async def _not_recorded(self, body: dict[str, Any]) -> web.Response:
+        """The database did not answer within its retry: Slack retries events after a 5xx;
+        a person's command, press or modal is never retried, so they are told."""
+        if body.get("type") == "event_callback":
+            return web.json_response({"ok": False, "error": "try again"}, status=503)
+        user = body.get("user_id") or (body.get("user") or {}).get("id") or ""
+        t = translator(negotiate((await self.people.get(user)).locale if user else None,
+                                 self.settings.slack_default_locale
+                                 or self.settings.default_locale))
+        text = t.gettext("Not recorded: we could not save that just now. Please try again.")
+        if body.get("type") == "view_submission":
+            return web.json_response({"response_action": "errors", "errors": {"reply": text}})
+        if body.get("type") == "block_actions" and body.get("response_url"):
+            with contextlib.suppress(Exception):
+                await self.sender.respond(str(body["response_url"]), {
+                    **message(text), "response_type": "ephemeral", "replace_original": False})
+            return web.Response(status=200)
+        return web.json_response({**message(text), "response_type": "ephemeral"})
 
-    async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
-        if (event.get("channel_type") != "im" or event.get("bot_id")
-                or event.get("subtype") not in (None, "file_share")):
-            return
+    # ------------------------------------------------------------------ processing
+
+    async def _apply(self, body: dict[str, Any], inbox_id: int) -> None:
+        """One stored request, once."""
+        kind = body.get("type")
+        if kind == "event_callback":
+            event = body.get("event") or {}
+            if event.get("type") == "message":
+                await self._on_message(event, body, inbox_id)
+                return
+            if event.get("type") == "app_home_opened":
+                await self._on_home(event)  # not worth an outbox row: views are replaced
+            await self._finish(inbox_id)
+        elif kind == "block_actions":
+            await self._on_action(body, inbox_id)
+        elif kind == "view_submission":
+            await self._on_reply_submitted(body, inbox_id)
+        elif body.get("command") in self.commands:
+            await self._on_command(body, inbox_id)
+        else:
+            await self._finish(inbox_id)
+
+    async def _finish(self, inbox_id: int) -> bool:
+        done: bool = await asyncio.to_thread(self.engine.queues.finish_event, inbox_id)
+        return done
+
+    async def _handle(self, inbound: Inbound, origin: dict[str, Any], inbox_id: int) -> None:
+        said = await self._engine(self.engine.handle, inbound, origin=origin,
+                                  inbox_id=inbox_id)
+        await self.dispatcher.send_now(said.ids)
+
+    async def _on_message(self, event: dict[str, Any], body: dict[str, Any],
+                          inbox_id: int) -> None:
         user, chat = event.get("user", ""), event.get("channel", "")
-        if not user or not chat:
+        if (event.get("channel_type") != "im" or event.get("bot_id") or not user or not chat
+                or event.get("subtype") not in (None, "file_share")):
+            await self._finish(inbox_id)
             return
         person = await self.people.get(user)
         inbound = dm_inbound(user, chat, event.get("text") or "", display_name=person.name,
                              locale_hint=person.locale, event_id=body.get("event_id"))
-        async with self._lock(user):
-            out = await self._engine(self.engine.handle, inbound)
-            await self.deliver(out, Origin(user, chat))
+        await self._handle(inbound, {"user": user, "chat": chat}, inbox_id)
 
     async def _on_home(self, event: dict[str, Any]) -> None:
         try:
@@ -279,7 +347,7 @@ class SlackChannel(CountsHandled):
         except SlackApiError as exc:
             log.warning("slack: views.publish failed: %s", exc.response.get("error"))
 
-    async def _on_action(self, body: dict[str, Any]) -> None:
+    async def _on_action(self, body: dict[str, Any], inbox_id: int) -> None:
         action = (body.get("actions") or [{}])[0]
         value = str(action.get("value") or "")
         user = body["user"]["id"]
@@ -294,6 +362,7 @@ class SlackChannel(CountsHandled):
                 and self.engine.is_manager(CHANNEL, user)):
             tm = await self._reader(user)
             await self._open_reply_modal(body.get("trigger_id", ""), pressed.alert_id, tm)
+            await self._finish(inbox_id)
             return
         inbound = Inbound(CHANNEL, user, channel if channel.startswith("D") else "",
                           choice=value, display_name=person.name, locale_hint=person.locale,
@@ -302,15 +371,14 @@ class SlackChannel(CountsHandled):
                           event_id="act:" + str(body.get("trigger_id")
                                                 or action.get("action_ts", "")),
                           is_private=channel.startswith("D"))
-        async with self._lock(user):
-            out = await self._engine(self.engine.handle, inbound)
-            await self.deliver(out, Origin(user, channel, ts))
+        await self._handle(inbound, {"user": user, "chat": channel, "ts": ts}, inbox_id)
 
     async def _reader(self, user: str) -> Translator:
         """The language ``user`` reads (a manager's own choice, else MANAGER_LOCALE)."""
         return translator(await self._engine(self.engine.reader_locale, CHANNEL, user))
 
     async def _open_reply_modal(self, trigger_id: str, alert_id: int, tm: Translator) -> None:
+        """Directly, not through the outbox: a trigger_id is good for three seconds."""
         view = {
             "type": "modal", "callback_id": REPLY_VIEW,
             "private_metadata": f"{alert_id}:{tm.lang}",
@@ -330,43 +398,49 @@ class SlackChannel(CountsHandled):
         except SlackApiError as exc:
             log.warning("slack: views.open failed: %s", exc.response.get("error"))
 
-    async def _on_reply_submitted(self, body: dict[str, Any], view: dict[str, Any]) -> None:
+    async def _on_reply_submitted(self, body: dict[str, Any], inbox_id: int) -> None:
+        view = body.get("view") or {}
         text = self._reply_text(view)
-        if not text.strip():
+        alert_id = self._reply_metadata(view)[0]
+        if not text.strip() or not alert_id:
+            await self._finish(inbox_id)
             return
         user = body["user"]["id"]
         person = await self.people.get(user)
-        alert_id = self._reply_metadata(view)[0]
-        if not alert_id:
-            return
-        out = await self._engine(
+        said = await self._engine(
             self.engine.reply_to_alert, channel=CHANNEL, manager_id=user, alert_id=alert_id,
-            text=text, manager_name=person.name)
-        await self.deliver(out, Origin(user, self.settings.slack_alert_channel))
+            text=text, manager_name=person.name, inbox_id=inbox_id,
+            origin={"user": user, "chat": self.settings.slack_alert_channel})
+        await self.dispatcher.send_now(said.ids)
 
-    async def _on_command(self, body: dict[str, Any], respond: Respond) -> None:
+    async def _on_command(self, body: dict[str, Any], inbox_id: int) -> None:
         """Acknowledged already; the answer follows through ``response_url``."""
         metric = self.commands[body["command"]]
         user = body["user_id"]
         text = " ".join((body.get("text") or "").split())
+        origin = {"user": user, "chat": body.get("channel_id", ""),
+                  "response_url": body.get("response_url", "")}
         person = await self.people.get(user)
         if text.split(" ")[0].lower() == "send":
-            await self._send_wave(metric, user, text, respond)
+            await self._send_wave(metric, user, text, origin, inbox_id)
             return
         inbound = Inbound(CHANNEL, user, "", command=metric, text=text,
                           display_name=person.name, locale_hint=person.locale,
                           event_id=f"cmd:{body.get('trigger_id', '')}", is_private=False)
-        out = await self._engine(self.engine.handle, inbound)
-        await self.deliver(out, Origin(user, body.get("channel_id", ""), respond=respond))
+        await self._handle(inbound, origin, inbox_id)
 
     # ------------------------------------------------------------------ waves
 
-    async def _send_wave(self, metric: str, manager: str, text: str, respond: Respond) -> None:
+    async def _send_wave(self, metric: str, manager: str, text: str,
+                         origin: dict[str, Any], inbox_id: int) -> None:
+        """Each person's first question goes to the outbox in the campaign lane, which the
+        dispatcher sends at the wave's pace (SLACK_WAVE_PER_SECOND).  The command is marked
+        processed with the first word to the manager, so a wave starts at most once."""
         tm = await self._reader(manager)
         command = next(name for name, m in self.commands.items() if m == metric)
         if not self.engine.is_manager(CHANNEL, manager):
-            await respond(**message(tm.gettext("Sorry, this command is only for managers.")),
-                          response_type="ephemeral")
+            await self._tell(origin, tm.gettext("Sorry, this command is only for managers."),
+                             inbox_id)
             return
         users, channels = send_targets(text)
         for channel in channels:
@@ -377,17 +451,47 @@ class SlackChannel(CountsHandled):
             if not (person.is_bot or person.deleted):
                 people.append((user, person))
         if not people:
-            await respond(**message(tm.gettext(
+            await self._tell(origin, tm.gettext(
                 "Nobody to send to. Name people or a channel: {cmd} send @ana @radu, or "
-                "{cmd} send #customers").format(cmd=command)), response_type="ephemeral")
+                "{cmd} send #customers").format(cmd=command), inbox_id)
             return
-        await respond(**message(tm.ngettext(
+        campaign = f"slack-{metric}-{date.today().isoformat()}"
+        if not await self._tell(origin, tm.ngettext(
             "Sending the survey to {count} person, about one a second.",
             "Sending the survey to {count} people, about one a second.", len(people),
-        ).format(count=len(people))), response_type="ephemeral")
-        task = asyncio.create_task(self._wave(metric, people, respond, tm))
+        ).format(count=len(people)), inbox_id):
+            return  # processed already
+        ids: list[int] = []
+        for user, person in people:
+            said = await self._engine(
+                self.engine.start_survey_for, channel=CHANNEL, user_id=user,
+                display_name=person.name, locale_hint=person.locale, survey=metric,
+                campaign=campaign)
+            ids += said.ids
+        self.dispatcher.wake()
+        task = asyncio.create_task(self._wave_done(ids, len(people), origin, tm))
         self.waves.add(task)
         task.add_done_callback(self.waves.discard)
+
+    async def _wave_done(self, ids: list[int], count: int, origin: dict[str, Any],
+                         tm: Translator) -> None:
+        """Once the wave's messages are out: how many reached their person."""
+        open_, sent = len(ids), 0
+        while open_:
+            await asyncio.sleep(WAVE_CHECK_SECONDS)
+            open_, sent = await asyncio.to_thread(self.engine.queues.tally, ids)
+        await self._tell(origin, tm.gettext(
+            "Survey sent to {sent} of {count}; the others opted out or cannot be reached."
+        ).format(sent=sent, count=count))
+
+    async def _tell(self, origin: dict[str, Any], text: str,
+                    inbox_id: int | None = None) -> bool:
+        """A word to the manager who sent the command, through the outbox; False when the
+        event ``inbox_id`` was processed already."""
+        said = await self._engine(self.engine.tell, CHANNEL, str(origin.get("user", "")),
+                                  text, origin=origin, inbox_id=inbox_id)
+        await self.dispatcher.send_now(said.ids)
+        return bool(said.ids)
 
     async def _members(self, channel: str) -> list[str]:
         members: list[str] = []
@@ -404,119 +508,10 @@ class SlackChannel(CountsHandled):
             log.warning("slack: conversations.members %s: %s", channel, exc.response.get("error"))
             return members
 
-    async def _wave(self, metric: str, people: Sequence[tuple[str, Any]],
-                    respond: Respond, tm: Translator) -> None:
-        """One DM after another at a pace Slack accepts; a summary to the manager at the end."""
-        sent = 0
-        campaign = f"slack-{metric}-{date.today().isoformat()}"
-        for i, (user, person) in enumerate(people):
-            if i:
-                await asyncio.sleep(self.wave_pause)
-            try:
-                out = await self._engine(
-                    self.engine.start_survey_for, channel=CHANNEL, user_id=user,
-                    display_name=person.name, locale_hint=person.locale, survey=metric,
-                    campaign=campaign)
-                for item in out:
-                    if isinstance(item, SendTo) and await self.send_to(item):
-                        sent += 1
-            except Exception:
-                log.exception("slack: survey to %s not sent", user)
-        try:
-            await respond(**message(tm.gettext(
-                "Survey sent to {sent} of {count}; the others opted out or cannot be reached."
-            ).format(sent=sent, count=len(people))), response_type="ephemeral")
-        except Exception:  # noqa: BLE001 - the response_url may have expired after 30 minutes
-            log.info("slack: wave finished: %s of %s sent", sent, len(people))
 
-    # ------------------------------------------------------------------ outbound
-
-    async def deliver(self, out: Sequence[Outbound], origin: Origin) -> None:
-        for item in out:
-            try:
-                if isinstance(item, Reply):
-                    await self._answer(origin, item.text, item.choices)
-                elif isinstance(item, EditPressed):
-                    if origin.chat_id and origin.message_ts:
-                        await self.client.chat_update(channel=origin.chat_id,
-                                                      ts=origin.message_ts, **message(item.text))
-                    else:
-                        await self._answer(origin, item.text)
-                elif isinstance(item, Notice):
-                    await self._answer(origin, item.text, ephemeral=True)
-                elif isinstance(item, SendTo):
-                    await self.send_to(item)
-                elif isinstance(item, AlertPost):
-                    await self.post_alert(item.alert_id, item.text, item.choices)
-                elif isinstance(item, AlertUpdate):
-                    await self.update_alert(item)
-                elif isinstance(item, ReplyFile):
-                    await self.send_file(origin, item)
-            except SlackApiError as exc:
-                log.warning("slack: %s not delivered: %s", type(item).__name__,
-                            exc.response.get("error"))
-
-    async def _answer(self, origin: Origin, text: str, choices: Sequence[Choice] = (),
-                      *, ephemeral: bool = False) -> None:
-        """Back to where the event came from: the command's response_url, the DM, or an
-        ephemeral message in a shared channel."""
-        shown = message(text, choices)
-        if origin.respond is not None:
-            await origin.respond(**shown, response_type="ephemeral")
-        elif origin.chat_id.startswith("D") and not ephemeral:
-            await self.client.chat_postMessage(channel=origin.chat_id, **shown)
-        elif origin.chat_id:
-            await self.client.chat_postEphemeral(channel=origin.chat_id, user=origin.user_id,
-                                                 **shown)
-        else:
-            await self.send_to(SendTo(CHANNEL, origin.user_id, "", text, tuple(choices)))
-
-    async def send_file(self, origin: Origin, item: ReplyFile) -> None:
-        """A file in the person's DM (Slack has no ephemeral files)."""
-        chat = origin.chat_id
-        if not chat.startswith("D"):
-            opened = await self.client.conversations_open(users=origin.user_id)
-            chat = opened["channel"]["id"]
-        await self.client.files_upload_v2(channel=chat, content=item.content,
-                                          filename=item.filename, title=item.filename,
-                                          initial_comment=item.caption)
-
-    async def send_to(self, item: SendTo) -> bool:
-        """A DM (opened first when we have no DM channel yet)."""
-        if item.channel != CHANNEL:
-            log.warning("slack: cannot deliver a message for %s", item.channel)
-            return False
-        try:
-            chat = item.chat_id
-            if not chat.startswith("D"):
-                opened = await self.client.conversations_open(users=item.user_id)
-                chat = opened["channel"]["id"]
-            await self.client.chat_postMessage(channel=chat, **message(item.text, item.choices))
-            return True
-        except SlackApiError as exc:
-            error = exc.response.get("error")
-            if error in UNREACHABLE_ERRORS:
-                await self._engine(self.engine.mark_unreachable, CHANNEL, item.user_id)
-            log.warning("slack: DM to %s failed: %s", item.user_id, error)
-            return False
-
-    async def post_alert(self, alert_id: int, text: str, choices: Sequence[Choice]) -> None:
-        channel = self.settings.slack_alert_channel
-        if not channel:
-            log.warning("slack: SLACK_ALERT_CHANNEL is not set; alert #%s stays in the database "
-                        "only", alert_id)
-            return
-        response = await self.client.chat_postMessage(channel=channel,
-                                                      **message(text, choices))
-        await self._engine(self.engine.set_alert_ref, alert_id,
-                           f"{response['channel']}:{response['ts']}")
-
-    async def update_alert(self, item: AlertUpdate) -> None:
-        channel, _, ts = item.ref.partition(":")
-        if not channel or not ts:
-            await self.post_alert(item.alert_id, item.text, item.choices)
-            return
-        await self.client.chat_update(channel=channel, ts=ts, **message(item.text, item.choices))
+def _dump(body: dict[str, Any]) -> str:
+    # ASCII: a lone surrogate in a request survives the round trip through the database.
+    return json.dumps(body, separators=(",", ":"))
 
 
 def attach_web(web_app: web.Application, engine: Engine, settings: Settings, *,

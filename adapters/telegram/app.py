@@ -8,11 +8,13 @@ concurrently; updates of one chat one after another, in order.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import hmac
+import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -22,15 +24,14 @@ from telegram import (
     BotCommandScopeChat,
     BotCommandScopeDefault,
     ChatMember,
-    InlineKeyboardMarkup,
-    InputFile,
     Message,
     Update,
 )
-from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes, TypeHandler
 
-from adapters.engine_calls import CountsHandled, EngineCalls, KeyedLocks
+from adapters.engine_calls import EngineCalls
+from adapters.inbox import InboxRunner
 from adapters.lifecycle import run_with_web_app
 from adapters.payloads import BadPayload
 from adapters.startup import Backoff, describe
@@ -42,31 +43,23 @@ from adapters.telegram.client import (
     first_call,
 )
 from adapters.telegram.menu import commands_for
-from adapters.telegram.render import MAX_TOAST, clip, force_reply, keyboard
+from adapters.telegram.sender import TelegramSender
 from adapters.telegram.updates import CHANNEL, read_update, to_inbound
+from bot.delivery.dispatcher import Dispatcher
 from bot.engine import Engine
+from bot.engine.transient import DatabaseDown
 from bot.i18n import SUPPORTED, translator
-from bot.messages import (
-    AlertPost,
-    AlertUpdate,
-    Choice,
-    EditPressed,
-    Inbound,
-    Notice,
-    Outbound,
-    Reply,
-    ReplyFile,
-    SendTo,
-)
+from bot.messages import Notice
+from bot.models import InboxEvent
 from bot.settings import Settings
 from bot.style import SLASH
-from bot.text import shorten
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
+STORE_RETRY_SECONDS = 1.0
 MIGRATED_KEY = "telegram.migrated:{chat}"
 __all__ = ["CONCURRENT_UPDATES", "CONNECTION_POOL", "TelegramChannel", "attach_web",
            "register_webhook", "webhook_secret"]
@@ -85,8 +78,37 @@ def webhook_path(settings: Settings) -> str:
     return urlparse(settings.telegram_webhook_url).path or DEFAULT_WEBHOOK_PATH
 
 
-class TelegramChannel(CountsHandled):
-    """One bot: turns updates into engine events and engine answers into Bot API calls."""
+class DurableQueue(asyncio.Queue[object]):
+    """python-telegram-bot's update queue, storing each polled update in the inbox before it is
+    queued: the ``Updater`` awaits ``put`` for every update of a batch before its next
+    ``getUpdates`` confirms them, so an update is stored before Telegram forgets it.  While
+    the database is down ``put`` waits (and polling with it)."""
+
+    def __init__(self, store: Callable[[Update], Awaitable[int | None]]) -> None:
+        super().__init__()
+        self._store = store
+
+    async def put(self, item: object) -> None:
+        if not isinstance(item, Update):
+            await super().put(item)
+            return
+        while True:
+            try:
+                stored = await self._store(item)
+                break
+            except DatabaseDown as exc:
+                log.warning("telegram: database down, polling waits: %s", exc)
+                await asyncio.sleep(STORE_RETRY_SECONDS)
+        if stored is not None:
+            await super().put(item)
+
+    async def put_stored(self, update: Update) -> None:
+        await super().put(update)
+
+
+class TelegramChannel:
+    """One bot: stores updates in the inbox, turns them into engine events, and sends what the
+    engine said through the outbox."""
 
     def __init__(self, engine: Engine, settings: Settings, *, webhook: bool,
                  poll_timeout: int = 25, register: bool = True,
@@ -100,13 +122,22 @@ class TelegramChannel(CountsHandled):
         self.secret = webhook_secret(settings)
         self.backoff = backoff
         self._requests = build_requests()
-        self.app = build_application(settings, webhook=webhook, requests=self._requests)
+        self.queue = DurableQueue(self._store)
+        self.app = build_application(settings, webhook=webhook, requests=self._requests,
+                                     update_queue=self.queue)
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
-        self._locks = KeyedLocks()
         self._alert_chat: str | None = None
         self._own_calls = calls is None  # else the process's, closed by its owner
         self.call = calls or EngineCalls(engine, settings)
+        self.sender = TelegramSender(self.app.bot, settings, alert_chat=self.alert_chat,
+                                     migrated=self._on_migrated)
+        self.dispatcher = Dispatcher(engine.queues, self.sender)
+        self.inbox: InboxRunner[Update] = InboxRunner(engine.queues, CHANNEL,
+                                                      process=self._apply, decode=self._decode)
+        self._inbox_ids: dict[int, int] = {}  # update_id → inbox id, stored, not processed
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -135,6 +166,9 @@ class TelegramChannel(CountsHandled):
         except BaseException:
             await self.stop()
             raise
+        self._stop.clear()
+        self._tasks = [asyncio.create_task(self.dispatcher.run(self._stop)),
+                       asyncio.create_task(self.inbox.sweep(self._stop))]
         log.info("telegram: @%s %s", self.app.bot.username,
                  "webhook" if self.webhook else "long polling")
 
@@ -142,7 +176,10 @@ class TelegramChannel(CountsHandled):
         if self.app.updater is not None and self.app.updater.running:
             await self.app.updater.stop()
         if self.app.running:
-            await self.app.stop()
+            await self.app.stop()  # processes what was queued
+        self._stop.set()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=15)
         await self.app.shutdown()
         for request in self._requests:  # opened even when getMe failed
             await request.shutdown()
@@ -172,10 +209,27 @@ class TelegramChannel(CountsHandled):
             except TelegramError as exc:
                 log.warning("telegram: setMyCommands %s %s failed: %s", scope.type, lang, exc)
 
-    # ------------------------------------------------------------------ webhook
+    # ------------------------------------------------------------------ inbox
+
+    async def _store(self, update: Update) -> int | None:
+        """Store ``update`` in the inbox; None when it was stored before (a redelivery)."""
+        # ASCII: a lone surrogate a client sent survives the round trip through the database.
+        payload = json.dumps(update.to_dict(), separators=(",", ":"))
+        inbox_id = await self.inbox.store(f"update:{update.update_id}", order_key(update),
+                                          payload, update)
+        if inbox_id is not None:
+            self._inbox_ids[update.update_id] = inbox_id
+        return inbox_id
+
+    def _decode(self, row: InboxEvent) -> Update:
+        update = Update.de_json(json.loads(row.payload), self.app.bot)
+        assert update is not None
+        return update
 
     async def handle_webhook(self, request: web.Request) -> web.Response:
-        """Telegram's POST; refused unless it carries our secret token."""
+        """Telegram's POST; refused unless it carries our secret token.  Answered 200 once the
+        update is stored (Telegram then forgets it), 503 while the database is down (Telegram
+        delivers it again)."""
         given = request.headers.get(SECRET_HEADER, "")  # bytes past UTF-8 arrive as surrogates
         if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"),
                                    self.secret.encode()):
@@ -190,39 +244,47 @@ class TelegramChannel(CountsHandled):
                         "over the size limit" if too_large else exc)
             return web.json_response({"ok": False, "error": "bad update"},
                                      status=413 if too_large else 400)
-        # Handled before answering, so a process that dies mid-update gets it again.  A failure
-        # inside is logged once (_on_error) and still answered 200: Telegram would redeliver
-        # the same update into the same failure for hours, and the engine has already told the
-        # person when it failed itself.
-        await self.app.process_update(update)
+        try:
+            stored = await self._store(update)
+        except DatabaseDown as exc:
+            log.warning("telegram webhook: database down, update %s refused with 503: %s",
+                        update.update_id, exc)
+            return web.json_response({"ok": False, "error": "try again"}, status=503)
+        if stored is not None:
+            await self.queue.put_stored(update)
         return web.json_response({"ok": True})
 
-    # ------------------------------------------------------------------ inbound
+    # ------------------------------------------------------------------ processing
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        chat = update.effective_chat
-        key = str(chat.id) if chat is not None else f"u{update.update_id}"
-        try:
-            async with self._locks(key):
-                await self._process(update)
-        finally:
-            self.handled += 1
+        inbox_id = self._inbox_ids.pop(update.update_id, None)
+        if inbox_id is not None:
+            await self.inbox.run(inbox_id, order_key(update))
 
-    async def _process(self, update: Update) -> None:
+    async def _apply(self, update: Update, inbox_id: int) -> None:
+        """One stored update, once: its inbox row is marked done with its effects."""
+        queues = self.engine.queues
+        # Both idempotent: done first, then marked processed.
         if update.my_chat_member is not None:
             await self._on_member_change(update)
+            await asyncio.to_thread(queues.finish_event, inbox_id)
             return
         message = update.message
         if message is not None and message.migrate_to_chat_id:
             await self._on_migrated(str(message.chat.id), str(message.migrate_to_chat_id))
+            await asyncio.to_thread(queues.finish_event, inbox_id)
             return
         inbound = to_inbound(update, self.app.bot.username)
+        query = update.callback_query
         if inbound is None:
-            if update.callback_query is not None:
-                await self._safe(update.callback_query.answer())
+            if await asyncio.to_thread(queues.finish_event, inbox_id) and query is not None:
+                await self._safe(query.answer())
             return
-        out = await self.call(self.engine.handle, inbound)
-        await self.deliver(update, inbound, out)
+        said = await self.call(self.engine.handle, inbound, origin=origin_of(update),
+                               inbox_id=inbox_id)
+        if query is not None and not any(isinstance(item, Notice) for item in said):
+            await self._safe(query.answer())  # a pressed button is always answered
+        await self.dispatcher.send_now(said.ids)
 
     async def _on_member_change(self, update: Update) -> None:
         change = update.my_chat_member
@@ -245,89 +307,6 @@ class TelegramChannel(CountsHandled):
         log.error("telegram: update %s failed: %s", update_id,
                   describe(error) if error else "?", exc_info=error)
 
-    # ------------------------------------------------------------------ outbound
-
-    async def deliver(self, update: Update | None, inbound: Inbound,
-                      out: Sequence[Outbound]) -> None:
-        """Send the engine's answers.  A pressed button is always answered (once), with the
-        notices as its toast; the rest goes out in order."""
-        query = update.callback_query if update is not None else None
-        if query is not None:
-            notices = [item.text for item in out if isinstance(item, Notice)]
-            await self._safe(query.answer(shorten("\n".join(notices), MAX_TOAST) or None))
-        pressed = query.message if query is not None else None
-        for item in out:
-            try:
-                if isinstance(item, Reply):
-                    await self.send(inbound.chat_id, item.text, item.choices, item.columns,
-                                    ask_reply=item.expects_text and not inbound.is_private)
-                elif isinstance(item, EditPressed):
-                    if isinstance(pressed, Message):
-                        await self._edit(str(pressed.chat.id), pressed.message_id, item.text)
-                    else:
-                        await self.send(inbound.chat_id, item.text)
-                elif isinstance(item, Notice):
-                    if query is None:
-                        await self.send(inbound.chat_id, item.text)
-                elif isinstance(item, SendTo):
-                    await self.send_to(item, inbound)
-                elif isinstance(item, AlertPost):
-                    await self.post_alert(item.alert_id, item.text, item.choices)
-                elif isinstance(item, AlertUpdate):
-                    await self.update_alert(item)
-                elif isinstance(item, ReplyFile):
-                    await self.app.bot.send_document(
-                        inbound.chat_id, InputFile(item.content, filename=item.filename),
-                        caption=item.caption[:1024] or None)
-            except Forbidden as exc:
-                if inbound.is_private:
-                    log.info("telegram: %s cannot be reached: %s", inbound.user_id, exc)
-                    await self.call(self.engine.mark_unreachable, CHANNEL, inbound.user_id)
-                    return
-                log.warning("telegram: cannot write to chat %s: %s", inbound.chat_id, exc)
-            except TelegramError as exc:
-                log.warning("telegram: %s not delivered: %s", type(item).__name__, exc)
-
-    async def send(self, chat_id: str, text: str, choices: Sequence[Choice] = (),
-                   columns: int = 6, *, ask_reply: bool = False) -> Message:
-        markup: InlineKeyboardMarkup | Any = keyboard(choices, columns)
-        if markup is None and ask_reply:
-            markup = force_reply()
-        message: Message = await self.app.bot.send_message(chat_id, clip(text),
-                                                            reply_markup=markup)
-        return message
-
-    async def _edit(self, chat_id: str, message_id: int, text: str,
-                    choices: Sequence[Choice] = ()) -> None:
-        try:
-            await self.app.bot.edit_message_text(
-                clip(text), chat_id=chat_id, message_id=message_id,
-                reply_markup=keyboard(choices, 3),
-            )
-        except BadRequest as exc:
-            if "not modified" not in exc.message.lower():
-                raise
-
-    async def send_to(self, item: SendTo, inbound: Inbound | None = None) -> bool:
-        """A message to someone other than the sender; a 403 marks them unreachable and tells
-        the sender it was not delivered."""
-        if item.channel != CHANNEL:
-            log.warning("telegram: cannot deliver a message for %s", item.channel)
-            return False
-        try:
-            await self.send(item.chat_id or item.user_id, item.text, item.choices, item.columns)
-            return True
-        except Forbidden as exc:
-            log.info("telegram: %s blocked the bot: %s", item.user_id, exc)
-            await self.call(self.engine.mark_unreachable, CHANNEL, item.user_id)
-            if inbound is not None:
-                tm = translator(await self.call(self.engine.reader_locale, CHANNEL,
-                                                inbound.user_id))  # the sender reads this
-                await self._safe(self.send(inbound.chat_id, tm.gettext(
-                    "Not sent: {name} has blocked the bot or cannot be reached."
-                ).format(name=item.name or item.user_id)))
-            return False
-
     async def alert_chat(self) -> str:
         """The managers' alert chat, following a group's migration to a supergroup."""
         if self._alert_chat is None:
@@ -337,37 +316,31 @@ class TelegramChannel(CountsHandled):
             self._alert_chat = moved or configured
         return self._alert_chat
 
-    async def post_alert(self, alert_id: int, text: str, choices: Sequence[Choice]) -> None:
-        chat = await self.alert_chat()
-        if not chat:
-            log.warning("telegram: TELEGRAM_ALERT_CHAT_ID is not set; alert #%s stays in the "
-                        "database only", alert_id)
-            return
-        try:
-            message = await self.send(chat, text, choices, 3)
-        except ChatMigrated as exc:
-            await self._on_migrated(chat, str(exc.new_chat_id))
-            message = await self.send(str(exc.new_chat_id), text, choices, 3)
-        await self.call(self.engine.set_alert_ref, alert_id,
-                        f"{message.chat.id}:{message.message_id}")
-
-    async def update_alert(self, item: AlertUpdate) -> None:
-        chat, _, message_id = item.ref.rpartition(":")
-        if not chat or not message_id.isdigit():
-            await self.post_alert(item.alert_id, item.text, item.choices)
-            return
-        try:
-            await self._edit(chat, int(message_id), item.text, item.choices)
-        except ChatMigrated as exc:
-            await self._on_migrated(chat, str(exc.new_chat_id))
-            await self.post_alert(item.alert_id, item.text, item.choices)
-
     @staticmethod
     async def _safe(call: Any) -> None:
         try:
             await call
         except TelegramError as exc:
             log.warning("telegram: %s", exc)
+
+
+def order_key(update: Update) -> str:
+    """Events of one chat are processed in the order they were sent."""
+    chat = update.effective_chat
+    return f"chat:{chat.id}" if chat is not None else f"update:{update.update_id}"
+
+
+def origin_of(update: Update) -> dict[str, Any]:
+    """What the sender needs to answer where the update came from."""
+    chat = update.effective_chat
+    origin: dict[str, Any] = {"private": chat is not None and chat.type == chat.PRIVATE}
+    query = update.callback_query
+    if query is not None:
+        origin["callback"] = query.id
+        if isinstance(query.message, Message):
+            origin["message"] = query.message.message_id
+            origin["message_chat"] = str(query.message.chat.id)
+    return origin
 
 
 def attach_web(web_app: web.Application, engine: Engine, settings: Settings, *,

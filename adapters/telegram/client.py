@@ -3,6 +3,7 @@ start-up (retried while the network fails; a refused token said at once)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlparse
@@ -14,7 +15,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
 
 from adapters.startup import Backoff, StartupError, describe, with_retries
 from adapters.telegram.http import AiohttpRequest
@@ -27,20 +28,16 @@ App = Application[Any, Any, Any, Any, Any, Any]
 
 
 def build_application(settings: Settings, *, webhook: bool,
-                      requests: tuple[AiohttpRequest, AiohttpRequest] | None = None) -> App:
-    """The python-telegram-bot Application, pointed at ``TELEGRAM_API_BASE_URL``, with the rate
-    limiter that keeps to Telegram's limits and retries a 429 after its ``retry_after``.
-    ``requests``: the HTTP clients for API calls and for ``getUpdates``."""
+                      requests: tuple[AiohttpRequest, AiohttpRequest] | None = None,
+                      update_queue: asyncio.Queue[object] | None = None) -> App:
+    """The python-telegram-bot Application, pointed at ``TELEGRAM_API_BASE_URL``.  No rate
+    limiter: what the bot says goes through the outbox, whose dispatcher paces every process
+    of a deployment at once and retries a 429 after its ``retry_after`` (bot/delivery/).
+    ``requests``: the HTTP clients for API calls and for ``getUpdates``; ``update_queue``:
+    where polled updates go (stored in the inbox before the next ``getUpdates`` confirms
+    them)."""
     base = settings.telegram_api_base_url
     file_base = base[: -len("bot")] + "file/bot" if base.endswith("/bot") else base
-    paced = settings.telegram_max_rate > 0  # 0: no pacing (a local Bot API stand-in)
-    limiter = AIORateLimiter(
-        overall_max_rate=settings.telegram_max_rate,
-        overall_time_period=1 if paced else 0,
-        group_max_rate=20 if paced else 0,
-        group_time_period=60 if paced else 0,
-        max_retries=settings.telegram_max_retries,
-    )
     if requests is None:
         requests = build_requests()
     builder = (
@@ -48,11 +45,12 @@ def build_application(settings: Settings, *, webhook: bool,
         .token(settings.telegram_bot_token)
         .base_url(base)
         .base_file_url(file_base)
-        .rate_limiter(limiter)
         .concurrent_updates(CONCURRENT_UPDATES)
         .request(requests[0])
         .get_updates_request(requests[1])
     )
+    if update_queue is not None:
+        builder = builder.update_queue(update_queue)
     if webhook:
         builder = builder.updater(None)
     return builder.build()

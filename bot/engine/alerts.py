@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from bot import store
 from bot.buttons import AlertAction
+from bot.engine import outcomes
 from bot.engine.turn import EngineConfig, Turn
 from bot.i18n import translator
 from bot.messages import AlertPost, AlertUpdate, Choice, Notice, Reply, SendTo
@@ -39,7 +40,7 @@ class Alerts:
         notes = [] if new else store.notes(session=session, alert_id=_id(alert))
         return alert_text(alert, answer, customer, notes, tm), alert_choices(alert, tm)
 
-    def _update(self, session: Session, alert: Alert) -> AlertUpdate:
+    def refreshed(self, session: Session, alert: Alert) -> AlertUpdate:
         answer = session.get(Answer, alert.answer_id)
         assert answer is not None
         customer = session.get(Respondent, answer.respondent_id)
@@ -51,7 +52,8 @@ class Alerts:
     def raise_for(self, turn: Turn, answer: Answer) -> None:
         alert = store.create_alert(session=turn.session, answer=answer)
         text, choices = self._view(turn.session, alert, answer, turn.person, new=True)
-        turn.say(AlertPost(turn.channel, _id(alert), text, choices))
+        turn.send(AlertPost(turn.channel, _id(alert), text, choices),
+                  outcomes.alert_ref(_id(alert)))
 
     def comment_added(self, turn: Turn, answer: Answer) -> None:
         """The customer commented on an alerted answer: the alert shows the comment."""
@@ -110,7 +112,7 @@ class Alerts:
             return
         turn.session.add(alert)
         turn.session.flush()
-        turn.say(self._update(turn.session, alert))
+        turn.say(self.refreshed(turn.session, alert))
 
     def send_reply(self, turn: Turn, alert_id: int, text: str) -> None:
         """A manager's reply, sent to the customer of the alert."""
@@ -131,16 +133,18 @@ class Alerts:
             turn.say(Reply(t.gettext(
                 "Not sent: {name} has blocked the bot or cannot be reached.").format(name=who)))
         else:
+            # "Sent to …" or "Not sent …" follows the platform's answer (outcomes.py).
             tc = translator(customer.locale)
-            store.add_note(session=turn.session, alert_id=alert_id, author=name,
-                           kind=NoteKind.REPLY, text=body)
-            turn.say(SendTo(customer.channel, customer.platform_user_id, customer.chat_id,
-                            tc.gettext("A message from our team about your feedback:")
-                            + "\n\n" + body, name=who),
-                     Reply(t.gettext("Sent to {name}.").format(name=who)))
+            note = store.add_note(session=turn.session, alert_id=alert_id, author=name,
+                                  kind=NoteKind.REPLY, text=body, delivered=None)
+            assert note.id is not None
+            turn.send(SendTo(customer.channel, customer.platform_user_id, customer.chat_id,
+                             tc.gettext("A message from our team about your feedback:")
+                             + "\n\n" + body, name=who),
+                      outcomes.reply_note(note.id, t.lang))
         if alert.status == AlertStatus.OPEN:
             now = self.config.clock()
             alert.status, alert.assignee, alert.claimed_at = AlertStatus.CLAIMED, name, now
             turn.session.add(alert)
         turn.session.flush()
-        turn.say(self._update(turn.session, alert))
+        turn.say(self.refreshed(turn.session, alert))

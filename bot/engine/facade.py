@@ -10,8 +10,9 @@ customers) and :mod:`~bot.engine.account` (language, opting out, one's own data)
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -19,14 +20,20 @@ from sqlmodel import Session
 
 from bot import buttons, privacy, store
 from bot.db import Database
+from bot.delivery import inbox, outbox
+from bot.delivery.outbox import Planned
+from bot.engine import outcomes
 from bot.engine.account import Account
 from bot.engine.alerts import Alerts
 from bot.engine.conversation import Conversation
+from bot.engine.outcomes import Outcomes
+from bot.engine.queues import Queues
+from bot.engine.transient import DatabaseDown, retrying
 from bot.engine.turn import EngineConfig, Turn
 from bot.i18n import Translator, negotiate, translator
-from bot.messages import Inbound, Notice, Outbound, Reply, SendTo
+from bot.messages import EditPressed, Inbound, Notice, Outbound, Reply, ReplyFile, SendTo
 from bot.metrics import METRICS
-from bot.models import RunStatus, utcnow
+from bot.models import InboxStatus, Lane, Respondent, utcnow
 from bot.prompts import columns_for, question_text, score_choices
 from bot.reports import manager_command
 from bot.style import ChannelStyle
@@ -41,6 +48,15 @@ EVENT_MEMORY = timedelta(days=7)
 PRUNE_EVERY = 1000
 # last_seen is kept to the minute.
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+
+
+class Said(list[Outbound]):
+    """What the engine answered, in order, and the ids of the outbox rows that hold it (to
+    send at once: ``Dispatcher.send_now``)."""
+
+    def __init__(self, items: Iterable[Outbound] = (), ids: Iterable[int] = ()) -> None:
+        super().__init__(items)
+        self.ids = list(ids)
 
 
 class Engine:
@@ -69,6 +85,8 @@ class Engine:
         self.alerts = Alerts(self.config)
         self.conversation = Conversation(self.config, self.alerts)
         self.account = Account(self.config, self.conversation, self.alerts)
+        self.outcomes = Outcomes(self.config, self.alerts)
+        self.queues = Queues(db, lambda: self.config.clock(), self.outcomes)
         self._handled = 0
 
     # ----------------------------------------------------------------- configuration
@@ -107,39 +125,98 @@ class Engine:
 
     # ----------------------------------------------------------------- events
 
-    def handle(self, inbound: Inbound) -> list[Outbound]:
-        """Process one event in one transaction; ``[]`` for a redelivered event."""
+    def handle(self, inbound: Inbound, *, origin: Mapping[str, Any] | None = None,
+               inbox_id: int | None = None) -> Said:
+        """Process one event in one transaction, with the outbox rows of what it answers and,
+        for an event from the inbox, the mark that it is done; ``[]`` for a redelivered event.
+        A lost connection is retried for about two seconds, then :class:`DatabaseDown`."""
         inbound = clean_inbound(inbound)  # the same text on every channel and database
         try:
-            summary = self._summary(inbound)  # read before the write transaction, read-only
-            # No autoflush: the changes of one event go to the database in as few flushes as
-            # the code asks for (explicitly, where it needs a new row's id), not before every query.
-            with Session(self.db.engine, expire_on_commit=False, autoflush=False) as session:
-                if inbound.event_id and not store.claim_event(
-                    session=session, channel=inbound.channel, event_id=inbound.event_id,
-                    at=self.clock(),
-                ):
-                    log.info("redelivered event %s/%s ignored", inbound.channel, inbound.event_id)
-                    return []
-                turn = self._turn(session, inbound)
-                if summary is not None:
-                    turn.say(Reply(summary))
-                else:
-                    self._route(turn)
-                session.commit()
-            self._handled += 1
-            if self._handled % PRUNE_EVERY == 0:
-                self.prune_events()
-            return turn.out
+            said = retrying(lambda: self._handle_once(inbound, origin, inbox_id))
         except IntegrityError:
             # A concurrent delivery of the same event or answer won the race: nothing to add.
             log.info("duplicate %s/%s ignored", inbound.channel, inbound.event_id)
-            return []
-        except Exception:
+            if inbox_id is not None:
+                self.queues.finish_event(inbox_id)
+            return Said()
+        except DatabaseDown:
+            raise
+        except Exception as exc:
             log.exception("failed to handle %r", inbound)
-            t = translator(negotiate(inbound.locale_hint,
-                                     self.config.default_for(inbound.channel)))
-            return [Reply(t.gettext("Sorry, something went wrong on our side. Please try again."))]
+            return self._failed(inbound, origin, inbox_id, exc)
+        self._handled += 1
+        if self._handled % PRUNE_EVERY == 0:
+            self.prune_events()
+        return said
+
+    def _handle_once(self, inbound: Inbound, origin: Mapping[str, Any] | None,
+                     inbox_id: int | None) -> Said:
+        summary = self._summary(inbound)  # read before the write transaction, read-only
+        # No autoflush: the changes of one event go to the database in as few flushes as
+        # the code asks for (explicitly, where it needs a new row's id), not before every query.
+        with Session(self.db.engine, expire_on_commit=False, autoflush=False) as session:
+            if inbox_id is not None and not inbox.finish(session, inbox_id=inbox_id,
+                                                         now=self.clock()):
+                log.info("event %s was processed already", inbox_id)
+                return Said()
+            if inbound.event_id and not store.claim_event(
+                session=session, channel=inbound.channel, event_id=inbound.event_id,
+                at=self.clock(),
+            ):
+                log.info("redelivered event %s/%s ignored", inbound.channel, inbound.event_id)
+                session.commit()
+                return Said()
+            turn = self._turn(session, inbound)
+            if summary is not None:
+                turn.say(Reply(summary))
+            else:
+                self._route(turn)
+            said = self._queue(turn, origin)
+            session.commit()
+        return said
+
+    def _queue(self, turn: Turn, origin: Mapping[str, Any] | None,
+               lane: Lane | None = None) -> Said:
+        """Write what ``turn`` says to the outbox, in its transaction."""
+        inbound = turn.inbound
+        planned = []
+        for i, item in enumerate(turn.out):
+            words = [turn.follow_ups.get(i, "")]
+            if isinstance(item, SendTo) and item.channel == inbound.channel:
+                words.append(outcomes.person(item.user_id))
+            elif inbound.is_private and isinstance(item, Reply | EditPressed | ReplyFile):
+                words.append(outcomes.person(inbound.user_id))
+            planned.append(Planned(item, " ".join(w for w in words if w), lane))
+        noted = {**(origin or {}), "reply_channel": inbound.channel,
+                 "reply_chat": inbound.chat_id, "reply_user": inbound.user_id}
+        rows = outbox.enqueue(turn.session, planned, channel=inbound.channel,
+                              chat_id=inbound.chat_id, user_id=inbound.user_id, origin=noted,
+                              now=self.clock())
+        return Said(turn.out, [row.id for row in rows if row.id is not None])
+
+    def _failed(self, inbound: Inbound, origin: Mapping[str, Any] | None,
+                inbox_id: int | None, exc: Exception) -> Said:
+        """A fault no retry hides: the event is kept as failed, the person is told."""
+        t = translator(negotiate(inbound.locale_hint, self.config.default_for(inbound.channel)))
+        sorry = Reply(t.gettext("Sorry, something went wrong on our side. Please try again."))
+
+        def once() -> Said:
+            with Session(self.db.engine, expire_on_commit=False, autoflush=False) as session:
+                if inbox_id is not None and not inbox.finish(
+                        session, inbox_id=inbox_id, now=self.clock(),
+                        status=InboxStatus.FAILED, error=repr(exc)):
+                    return Said()
+                turn = Turn(session, inbound, Respondent(channel=inbound.channel,
+                                                         platform_user_id=inbound.user_id),
+                            t, self.config.style(inbound.channel), False, [sorry])
+                said = self._queue(turn, origin)
+                session.commit()
+                return said
+        try:
+            return retrying(once)
+        except Exception:
+            log.exception("could not record the failure of %r", inbound)
+            return Said([sorry])
 
     def _turn(self, session: Session, inbound: Inbound) -> Turn:
         default = self.config.default_for(inbound.channel)
@@ -240,50 +317,90 @@ class Engine:
         locale_hint: str | None = None,
         survey: str | None = None,
         campaign: str | None = None,
-    ) -> list[Outbound]:
-        """Begin a survey a manager sent out; ``[]`` when the person opted out, cannot be
-        reached, or deleted their data (and has not started a survey themselves since)."""
+        origin: Mapping[str, Any] | None = None,
+    ) -> Said:
+        """Begin a survey a manager sent out (its first question in the campaign lane);
+        ``[]`` when the person opted out, cannot be reached, or deleted their data (and has
+        not started a survey themselves since)."""
         inbound = clean_inbound(Inbound(channel, user_id, chat_id, display_name=display_name,
                                         locale_hint=locale_hint))
+        return retrying(lambda: self._start_once(inbound, survey, campaign, origin))
+
+    def _start_once(self, inbound: Inbound, survey: str | None, campaign: str | None,
+                    origin: Mapping[str, Any] | None) -> Said:
+        channel, user_id = inbound.channel, inbound.user_id
         with Session(self.db.engine, expire_on_commit=False) as session:
             if not self.config.resurvey_erased and privacy.is_erased(
                     session=session, channel=channel, user_id=user_id):
                 session.commit()  # no profile is made again for them
-                return []
+                return Said()
             turn = self._turn(session, inbound)
             person = turn.person
             if person.opted_out or person.unreachable:
                 session.commit()
-                return []
+                return Said()
             chosen = self.surveys.get(survey) or self.surveys.default
             run = store.start_run(session=session, respondent_id=turn.person_id,
                                   survey=chosen.name, campaign=campaign)
             assert run.id is not None
             question = chosen.questions[0]
-            session.commit()
             intro = turn.t.gettext("Hello! We would value your opinion; it takes a minute.")
-            return [
-                SendTo(
-                    channel, user_id, person.chat_id or chat_id,
-                    intro + "\n\n" + question_text(question, turn.t, turn.style),
-                    score_choices(question, run.id, 0), columns_for(question),
-                )
-            ]
+            turn.say(SendTo(
+                channel, user_id, person.chat_id or inbound.chat_id,
+                intro + "\n\n" + question_text(question, turn.t, turn.style),
+                score_choices(question, run.id, 0), columns_for(question),
+            ))
+            said = self._queue(turn, origin, Lane.CAMPAIGN)
+            session.commit()
+            return said
 
     def reply_to_alert(
-        self, *, channel: str, manager_id: str, alert_id: int, text: str, manager_name: str = ""
-    ) -> list[Outbound]:
-        """Send a manager's reply to the customer of an alert (Slack's modal path)."""
-        inbound = clean_inbound(Inbound(channel, manager_id, "", display_name=manager_name,
+        self, *, channel: str, manager_id: str, alert_id: int, text: str, manager_name: str = "",
+        chat_id: str = "", origin: Mapping[str, Any] | None = None,
+        inbox_id: int | None = None,
+    ) -> Said:
+        """Send a manager's reply to the customer of an alert (Slack's modal path); the
+        manager hears whether it was delivered once the platform has answered."""
+        inbound = clean_inbound(Inbound(channel, manager_id, chat_id, display_name=manager_name,
                                         is_private=False))
         text = clean(text)
-        with Session(self.db.engine, expire_on_commit=False) as session:
-            turn = self._turn(session, inbound)
-            if not turn.is_manager:
-                return [Notice(turn.t.gettext("Sorry, this is only for managers."))]
-            self.alerts.send_reply(turn, alert_id, text)
-            session.commit()
-            return turn.out
+
+        def once() -> Said:
+            with Session(self.db.engine, expire_on_commit=False) as session:
+                if inbox_id is not None and not inbox.finish(session, inbox_id=inbox_id,
+                                                             now=self.clock()):
+                    return Said()  # processed already
+                turn = self._turn(session, inbound)
+                if not turn.is_manager:
+                    turn.say(Notice(turn.t.gettext("Sorry, this is only for managers.")))
+                else:
+                    self.alerts.send_reply(turn, alert_id, text)
+                said = self._queue(turn, origin)
+                session.commit()
+                return said
+        return retrying(once)
+
+    def tell(self, channel: str, user_id: str, text: str, *,
+             origin: Mapping[str, Any] | None = None, inbox_id: int | None = None) -> Said:
+        """Queue ``text`` for ``user_id``, answered where ``origin`` says (an adapter's own
+        words, such as a wave's progress, kept in order with everything else); with
+        ``inbox_id``, that event is marked processed in the same transaction (``[]`` without
+        ``ids`` when it was already)."""
+        inbound = Inbound(channel, user_id, "", is_private=False)
+
+        def once() -> Said:
+            with Session(self.db.engine, expire_on_commit=False, autoflush=False) as session:
+                if inbox_id is not None and not inbox.finish(session, inbox_id=inbox_id,
+                                                             now=self.clock()):
+                    return Said()
+                turn = Turn(session, inbound, Respondent(channel=channel,
+                                                         platform_user_id=user_id),
+                            self.manager_translator, self.config.style(channel),
+                            self.is_manager(channel, user_id), [Reply(text)])
+                said = self._queue(turn, origin)
+                session.commit()
+                return said
+        return retrying(once)
 
     def prune_events(self) -> int:
         """Forget event ids older than a week; the number forgotten."""
@@ -299,15 +416,12 @@ class Engine:
             session.commit()
 
     def mark_unreachable(self, channel: str, user_id: str) -> None:
-        with Session(self.db.engine) as session:
-            person = store.find_respondent(session=session, channel=channel, user_id=user_id)
-            if person is not None:
-                person.unreachable = True
-                session.add(person)
-                assert person.id is not None
-                store.close_active_runs(session=session, respondent_id=person.id,
-                                        status=RunStatus.STOPPED)
+        """The person blocked the bot or left: their survey stops (Telegram's my_chat_member)."""
+        def once() -> None:
+            with Session(self.db.engine) as session:
+                self.outcomes.unreachable(session, channel, user_id)
                 session.commit()
+        retrying(once)
 
     def chosen_locale(self, channel: str, user_id: str) -> str | None:
         with Session(self.db.read_engine) as session:

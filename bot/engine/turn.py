@@ -68,6 +68,8 @@ class Turn:
     style: ChannelStyle
     is_manager: bool
     out: list[Outbound] = field(default_factory=list)
+    follow_ups: dict[int, str] = field(default_factory=dict)
+    """By position in ``out``: what the engine does with that message's outcome."""
 
     @property
     def channel(self) -> str:
@@ -84,3 +86,8 @@ class Turn:
 
     def say(self, *items: Outbound) -> None:
         self.out.extend(items)
+
+    def send(self, item: Outbound, follow_up: str) -> None:
+        """Say ``item`` and have its outcome handled (see :mod:`bot.engine.outcomes`)."""
+        self.follow_ups[len(self.out)] = follow_up
+        self.out.append(item)

@@ -13,6 +13,7 @@ from adapters.slack.app import SlackChannel
 from bot.engine import Engine
 from bot.models import Answer, Respondent
 from bot.settings import Settings
+from tests.helpers import settle
 from tests.slack.standin import SlackAPIStandIn, SlackSender
 
 MANAGER = "UMANAGER1"
@@ -27,14 +28,11 @@ class SlackHarness:
     engine: Engine
     settings: Settings
     runner: web.AppRunner
-    expected: int = 0
 
     async def deliver(self, body: bytes, content_type: str = "application/json",
                       **kwargs: Any) -> tuple[int, str]:
         status, text = await self.send.post(body, content_type, **kwargs)
-        if status == 200:
-            self.expected += 1
-            await self.channel.wait_handled(self.expected)
+        await settle(self.engine, channel="slack")
         return status, text
 
     async def dm(self, user: str, text: str, **kwargs: Any) -> list[str]:

@@ -1,15 +1,8 @@
-"""Requests Slack did not sign, stale ones, Slack's retries, 429s from the Web API, and the
-acknowledgement that does not wait for the work behind it."""
+"""Requests Slack did not sign, stale ones, Slack's retries, replays, 429s from the Web API."""
 
 from __future__ import annotations
 
-import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-import psycopg
-from sqlalchemy.engine import make_url
 
 from tests.slack.harness import SlackHarness
 from tests.slack.standin import sign
@@ -55,37 +48,3 @@ async def test_ratelimited_call_is_retried(slack: SlackHarness) -> None:
     attempts = [c for c in slack.api.calls if c.method == "chat.postMessage"]
     assert [c.status for c in attempts] == [429, 200]
     assert attempts[1].at - attempts[0].at >= 0.9
-
-
-@contextmanager
-def database_held(url: str) -> Iterator[None]:
-    """Another connection holds what the engine must write to, until the block ends."""
-    if url.startswith("sqlite"):
-        conn = sqlite3.connect(make_url(url).database or "", isolation_level=None)
-        conn.execute("BEGIN IMMEDIATE")  # the write lock
-        try:
-            yield
-        finally:
-            conn.rollback()
-            conn.close()
-        return
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(dsn) as pg:
-        pg.execute("LOCK TABLE processed_events IN ACCESS EXCLUSIVE MODE")
-        try:
-            yield
-        finally:
-            pg.rollback()
-
-
-async def test_acknowledged_before_the_work_behind_it(slack: SlackHarness) -> None:
-    """bolt answers 200 once the listener has acknowledged, while the engine still waits for
-    the database; the work finishes afterwards."""
-    slack.api.add_user("USLOW", "Slow", "en-US")
-    with database_held(slack.settings.database_url):
-        status, _ = await slack.send.post(slack.send.dm_event("USLOW", "start"),
-                                          "application/json")
-        assert status == 200
-        assert slack.channel.handled == 0 and not slack.api.dm_texts("USLOW")
-    await slack.channel.wait_handled(1, timeout=30)
-    assert slack.api.dm_texts("USLOW"), "the survey was opened after the database let go"

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from bot.i18n import translator
 from bot.models import Alert, AlertNote
-from tests.helpers import seed_answers
+from tests.helpers import seed_answers, settle
 from tests.slack.harness import ALERTS, MANAGER, SlackHarness
 
 
@@ -71,8 +71,7 @@ async def test_summary_ephemeral_for_managers_only(slack: SlackHarness) -> None:
     status, body = await slack.send.post(
         slack.send.command(MANAGER, "/nps", "summary 30d"), "application/x-www-form-urlencoded")
     assert status == 200 and body == ""  # acknowledged at once; the figures follow
-    slack.expected += 1
-    await slack.channel.wait_handled(slack.expected)
+    await settle(slack.engine, channel="slack")
     responses = await slack.command(MANAGER, "/nps", "summary 30d")
     assert len(responses) == 1 and responses[0]["response_type"] == "ephemeral"
     report = responses[0]["text"]

@@ -20,7 +20,8 @@ def tg_settings(make_settings: Callable[..., Any]) -> Callable[..., Any]:
         values: dict[str, Any] = {
             "telegram_bot_token": TOKEN, "telegram_api_base_url": api.base_url,
             "telegram_manager_ids": str(MANAGER_ID), "telegram_alert_chat_id": str(ALERT_CHAT),
-            "telegram_max_rate": 0, "telegram_max_retries": 2,
+            "telegram_chat_rate": 50, "telegram_group_rate": 3000,
+            "telegram_bulk_rate": 500,
         }
         values.update(overrides)
         return make_settings(**values)

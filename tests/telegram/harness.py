@@ -12,6 +12,7 @@ from adapters.telegram.app import TelegramChannel
 from bot.engine import Engine
 from bot.models import Answer, Respondent
 from bot.settings import Settings
+from tests.helpers import settle
 from tests.telegram.standin import BotAPIStandIn, user
 
 MANAGER_ID = 900
@@ -24,13 +25,13 @@ class Harness:
     channel: TelegramChannel
     engine: Engine
     settings: Settings
-    pushed: int = 0
+    pushed: set[int] = field(default_factory=set)
 
     async def deliver(self, update: dict[str, Any]) -> None:
         """Queue an update for getUpdates and wait until the bot has handled it."""
         self.api.push(update)
-        self.pushed += 1
-        await self.channel.wait_handled(self.pushed)
+        self.pushed.add(update["update_id"])
+        await settle(self.engine, channel="telegram", stored=len(self.pushed))
 
     def person(self, uid: int, name: str, lang: str | None) -> TgUser:
         return TgUser(self, user(uid, name, lang))

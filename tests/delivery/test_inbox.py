@@ -1,0 +1,106 @@
+"""The inbox on SQLite and PostgreSQL: stored once per key, processed once, in order per
+person; a lost connection retried, then DatabaseDown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, select
+
+from bot.app import build_engine
+from bot.engine import Engine
+from bot.engine.transient import DatabaseDown, retrying
+from bot.messages import Inbound
+from bot.models import InboxEvent, InboxStatus
+
+
+@pytest.fixture
+def engine(make_settings: Callable[..., Any]) -> Iterator[Engine]:
+    eng = build_engine(make_settings())
+    yield eng
+    eng.db.dispose()
+
+
+def statuses(engine: Engine) -> list[str]:
+    with Session(engine.db.read_engine) as s:
+        return [e.status for e in s.exec(select(InboxEvent).order_by(InboxEvent.id))]  # type: ignore[arg-type]
+
+
+def test_an_event_is_stored_once_and_processed_once(engine: Engine) -> None:
+    first = engine.queues.receive("console", "update:1", "chat:a", '{"x":1}')
+    assert first is not None
+    assert engine.queues.receive("console", "update:1", "chat:a", '{"x":1}') is None  # replay
+    start = Inbound("console", "a", "a", command="start", event_id="1")
+    said = engine.handle(start, inbox_id=first)
+    assert said and said.ids
+    assert engine.handle(start, inbox_id=first) == []  # a second process got it too
+    assert statuses(engine) == [InboxStatus.DONE]
+    assert engine.queues.events_waiting() == 0
+
+
+def test_events_a_dead_process_left_are_claimed_in_order_per_person(engine: Engine) -> None:
+    ids = [engine.queues.receive("console", f"u:{n}", "chat:a" if n < 3 else "chat:b", "{}")
+           for n in range(5)]
+    assert engine.queues.due_events("console") == []  # their process still owns them
+    later = engine.clock() + timedelta(seconds=11)
+    engine.clock = lambda: later
+    due = engine.queues.due_events("console")
+    assert [e.id for e in due] == [ids[0], ids[3]]  # the first waiting of each person
+    engine.queues.finish_event(ids[0])
+    engine.clock = lambda: later + timedelta(seconds=11)
+    assert [e.id for e in engine.queues.due_events("console")] == [ids[1], ids[3]]
+
+
+def test_a_live_event_waits_for_an_earlier_one_of_the_same_person(engine: Engine) -> None:
+    a = engine.queues.receive("console", "u:1", "chat:a", "{}")
+    b = engine.queues.receive("console", "u:2", "chat:a", "{}")
+    assert a is not None and b is not None
+    earlier = engine.queues.earlier_events("console", "chat:a", b)
+    assert [(e.id, claimed) for e, claimed in earlier] == [(a, False)]  # its process is at it
+    later = engine.clock() + timedelta(seconds=11)
+    engine.clock = lambda: later
+    earlier = engine.queues.earlier_events("console", "chat:a", b)
+    assert [(e.id, claimed) for e, claimed in earlier] == [(a, True)]  # that process stopped
+
+
+def test_a_failed_event_is_kept_as_failed_and_the_person_is_told(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_args: Any) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(engine.conversation, "start", broken)
+    inbox_id = engine.queues.receive("console", "u:1", "chat:a", "{}")
+    said = engine.handle(Inbound("console", "a", "a", command="start", event_id="x"),
+                         inbox_id=inbox_id)
+    assert statuses(engine) == [InboxStatus.FAILED]
+    assert [getattr(item, "text", "") for item in said] == [
+        "Sorry, something went wrong on our side. Please try again."]
+    assert said.ids and engine.queues.waiting() == 1  # the apology is in the outbox
+
+
+def test_a_lost_connection_is_retried_then_database_down() -> None:
+    calls = []
+    now = [0.0]
+
+    def flaky() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+        return "ok"
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    assert retrying(flaky, sleep=sleep, clock=lambda: now[0]) == "ok"
+    assert len(calls) == 3
+
+    def down() -> None:
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    with pytest.raises(DatabaseDown):
+        retrying(down, sleep=sleep, clock=lambda: now[0])
+    assert now[0] >= 2.0
