@@ -27,7 +27,7 @@ from bot.engine.account import Account
 from bot.engine.alerts import Alerts
 from bot.engine.conversation import Conversation
 from bot.engine.outcomes import Outcomes
-from bot.engine.queues import Queues
+from bot.engine.queues import EVENT_LEASE, Queues
 from bot.engine.transient import DatabaseDown, retrying
 from bot.engine.turn import EngineConfig, Turn
 from bot.i18n import Translator, negotiate, translator
@@ -75,6 +75,7 @@ class Engine:
         resurvey_erased: bool = False,
         report_timezone: str = "UTC",
         clock: Callable[[], datetime] = utcnow,
+        event_lease: timedelta = EVENT_LEASE,
     ) -> None:
         self.db = db
         self.config = EngineConfig(
@@ -86,7 +87,8 @@ class Engine:
         self.conversation = Conversation(self.config, self.alerts)
         self.account = Account(self.config, self.conversation, self.alerts)
         self.outcomes = Outcomes(self.config, self.alerts)
-        self.queues = Queues(db, lambda: self.config.clock(), self.outcomes)
+        self.queues = Queues(db, lambda: self.config.clock(), self.outcomes,
+                             event_lease=event_lease)
         self._handled = 0
 
     # ----------------------------------------------------------------- configuration
