@@ -104,16 +104,19 @@ def sent_twice(result: LoadResult, log: SendLog, alert_chat: Any,
     """Messages the bot sent twice, as the stand-in saw them: alerts posted twice (by their
     number) and other new messages twice in one chat (same text); and how many more were a
     second answer to a second request (a customer's repeat of what the dead process never
-    acknowledged, or the manager handling both posts of a doubled alert)."""
-    posts = [e for e in log.select(chat=alert_chat) if not e.method.startswith(
-        ("edit", "chat.update"))]
-    numbers = Counter(m.group(1) for e in posts if (m := ALERT_NUMBER.search(e.text)))
+    acknowledged, or the manager handling both posts of a doubled alert).  Slack's ephemeral
+    notices (``chat.postEphemeral``, ``response_url``) are left out: "You claimed this alert." is
+    the same text for every claim."""
+    new = [e for e in log.entries if not e.method.startswith(("edit", "chat.update"))
+           and "ephemeral" not in e.method.lower() and "response" not in e.method.lower()]
+    numbers = Counter(m.group(1) for e in new
+                      if e.chat == alert_chat and (m := ALERT_NUMBER.search(e.text)))
     alerts = sum(n - 1 for n in numbers.values())
     repeated = {chat_of(c.plan.user) for c in result.customers if c.repeats}
     manager_text = result.manager.text
     own, answered = alerts, 0
-    for (chat, said), n in log.duplicates().items():
-        if chat == alert_chat and ALERT_NUMBER.search(said):
+    for (chat, said), n in Counter((e.chat, e.text) for e in new).items():
+        if n < 2 or (chat == alert_chat and ALERT_NUMBER.search(said)):
             continue  # counted above
         second_request = chat in repeated or (alerts and (chat == alert_chat or
                                                           manager_text in said))
