@@ -29,17 +29,17 @@ from sqlmodel import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from adapters.telegram.client import build_application  # noqa: E402
-from adapters.telegram.sender import TelegramSender  # noqa: E402
-from bot.app import build_engine  # noqa: E402
-from bot.delivery import outbox  # noqa: E402
-from bot.delivery.dispatcher import Dispatcher  # noqa: E402
-from bot.delivery.outbox import Planned  # noqa: E402
-from bot.messages import SendTo  # noqa: E402
-from bot.models import Lane  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from tests.telegram.shapes import TelegramLimits  # noqa: E402
-from tests.telegram.standin import TOKEN, BotAPIStandIn  # noqa: E402
+from adapters.telegram.client import build_application
+from adapters.telegram.sender import TelegramSender
+from bot.app import build_engine
+from bot.delivery import outbox
+from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.outbox import Planned
+from bot.messages import SendTo
+from bot.models import Lane
+from bot.settings import Settings
+from tests.telegram.shapes import TelegramLimits
+from tests.telegram.standin import TOKEN, BotAPIStandIn
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
