@@ -19,6 +19,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
@@ -122,7 +123,8 @@ class SlackChannel(Waves):
         self._own_calls = calls is None  # else the process's, closed by its owner
         self._engine = calls or EngineCalls(engine, settings)
         self.sender = SlackSender(self.client, settings)
-        self.dispatcher = Dispatcher(engine.queues, self.sender)
+        self.dispatcher = Dispatcher(engine.queues, self.sender,
+                                     lease=timedelta(seconds=settings.outbox_lease_seconds))
         self.inbox: InboxRunner[dict[str, Any]] = InboxRunner(
             engine.queues, CHANNEL, process=self._apply,
             decode=lambda row: json.loads(row.payload))

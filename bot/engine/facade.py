@@ -28,7 +28,7 @@ from bot.engine.alerts import Alerts
 from bot.engine.conversation import Conversation
 from bot.engine.outcomes import Outcomes
 from bot.engine.outreach import Outreach
-from bot.engine.queues import Queues
+from bot.engine.queues import EVENT_LEASE, Queues
 from bot.engine.said import Said
 from bot.engine.transient import DatabaseDown, retrying
 from bot.engine.turn import EngineConfig, Turn
@@ -67,6 +67,7 @@ class Engine(Outreach):
         resurvey_erased: bool = False,
         report_timezone: str = "UTC",
         clock: Callable[[], datetime] = utcnow,
+        event_lease: timedelta = EVENT_LEASE,
     ) -> None:
         self.db = db
         self.config = EngineConfig(
@@ -78,7 +79,8 @@ class Engine(Outreach):
         self.conversation = Conversation(self.config, self.alerts)
         self.account = Account(self.config, self.conversation, self.alerts)
         self.outcomes = Outcomes(self.config, self.alerts)
-        self.queues = Queues(db, lambda: self.config.clock(), self.outcomes)
+        self.queues = Queues(db, lambda: self.config.clock(), self.outcomes,
+                             event_lease=event_lease)
         self._handled = 0
 
     # ----------------------------------------------------------------- configuration
