@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 from adapters.engine_calls import KeyedLocks
-from bot.engine.queues import EVENT_LEASE, Queues
+from bot.engine.queues import Queues
 from bot.engine.transient import DatabaseDown
 from bot.models import InboxEvent
 
@@ -78,7 +78,7 @@ class InboxRunner(Generic[E]):
         """The key's events stored before this one and not processed: this process's own, or
         left by one that stopped; wait for those another live process is at."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + EVENT_LEASE.total_seconds() + 5
+        deadline = loop.time() + self.queues.event_lease.total_seconds() + 5
         while True:
             earlier = await asyncio.to_thread(self.queues.earlier_events, self.channel,
                                               order_key, inbox_id)

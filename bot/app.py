@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -68,4 +69,5 @@ def build_engine(settings: Settings, *, migrate: bool = True) -> Engine:
         comment_max_length=settings.comment_max_length,
         resurvey_erased=settings.resurvey_erased,
         report_timezone=settings.report_timezone,
+        event_lease=timedelta(seconds=settings.event_lease_seconds),
     )

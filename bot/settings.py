@@ -63,6 +63,11 @@ class Settings(BaseSettings):
 
     console_manager: bool = False
 
+    event_lease_seconds: float = Field(
+        default=10.0, gt=0, description="seconds a process owns an event it stored or claimed")
+    outbox_lease_seconds: float = Field(
+        default=30.0, gt=0, description="seconds a process owns an outbound message it claimed")
+
     telegram_bot_token: str = ""
     telegram_manager_ids: Annotated[frozenset[str], NoDecode] = frozenset()
     telegram_alert_chat_id: str = ""

@@ -15,6 +15,7 @@ import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
 
@@ -132,7 +133,8 @@ class TelegramChannel:
         self.call = calls or EngineCalls(engine, settings)
         self.sender = TelegramSender(self.app.bot, settings, alert_chat=self.alert_chat,
                                      migrated=self._on_migrated)
-        self.dispatcher = Dispatcher(engine.queues, self.sender)
+        self.dispatcher = Dispatcher(engine.queues, self.sender,
+                                     lease=timedelta(seconds=settings.outbox_lease_seconds))
         self.inbox: InboxRunner[Update] = InboxRunner(engine.queues, CHANNEL,
                                                       process=self._apply, decode=self._decode)
         self._inbox_ids: dict[int, int] = {}  # update_id → inbox id, stored, not processed

@@ -23,10 +23,12 @@ EVENT_LEASE = timedelta(seconds=10)
 
 
 class Queues:
-    def __init__(self, db: Database, clock: Callable[[], datetime], outcomes: Outcomes) -> None:
+    def __init__(self, db: Database, clock: Callable[[], datetime], outcomes: Outcomes, *,
+                 event_lease: timedelta = EVENT_LEASE) -> None:
         self.db = db
         self.clock = clock
         self.outcomes = outcomes
+        self.event_lease = event_lease
 
     def _tx(self, work: Callable[[Session], T]) -> T:
         def once() -> T:
@@ -42,18 +44,18 @@ class Queues:
         """Store an event before acknowledging it; None for one stored before."""
         return self._tx(lambda s: inbox.receive(
             s, channel=channel, key=key, order_key=order_key, payload=payload,
-            now=self.clock(), lease=EVENT_LEASE))
+            now=self.clock(), lease=self.event_lease))
 
     def earlier_events(self, channel: str, order_key: str,
                        before: int) -> list[tuple[InboxEvent, bool]]:
         return self._tx(lambda s: inbox.earlier(
             s, channel=channel, order_key=order_key, before=before, now=self.clock(),
-            lease=EVENT_LEASE))
+            lease=self.event_lease))
 
     def due_events(self, channel: str, limit: int = 50) -> list[InboxEvent]:
         """Events left unprocessed by a process that died, claimed for this one."""
         return self._tx(lambda s: inbox.claim_due(
-            s, channel=channel, now=self.clock(), lease=EVENT_LEASE, limit=limit))
+            s, channel=channel, now=self.clock(), lease=self.event_lease, limit=limit))
 
     def finish_event(self, inbox_id: int, *, error: str = "") -> bool:
         status = InboxStatus.FAILED if error else InboxStatus.DONE
