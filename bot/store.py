@@ -260,8 +260,12 @@ def set_alert_ref(*, session: Session, alert_id: int, ref: str) -> None:
         update(Alert).where(col(Alert.id) == alert_id).values(platform_ref=ref))
 
 
-def alert_for_answer(*, session: Session, answer_id: int) -> Alert | None:
-    return session.exec(select(Alert).where(Alert.answer_id == answer_id)).first()
+def alert_for_answer(*, session: Session, answer_id: int, lock: bool = False) -> Alert | None:
+    """The answer's alert; ``lock``: row-locked and read afresh (a claim may be committing)."""
+    query = select(Alert).where(Alert.answer_id == answer_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.exec(query).first()
 
 
 def lock_alert(*, session: Session, alert_id: int) -> Alert | None:

@@ -57,7 +57,7 @@ class Alerts:
 
     def comment_added(self, turn: Turn, answer: Answer) -> None:
         """The customer commented on an alerted answer: the alert shows the comment."""
-        alert = store.alert_for_answer(session=turn.session, answer_id=_id(answer))
+        alert = store.alert_for_answer(session=turn.session, answer_id=_id(answer), lock=True)
         if alert is not None:
             text, choices = self._view(turn.session, alert, answer, turn.person)
             turn.say(AlertUpdate(alert.channel, _id(alert), alert.platform_ref, text, choices))
