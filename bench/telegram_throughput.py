@@ -232,7 +232,8 @@ async def survey_bot(database_url: str, load: Load, label: str, *, webhook: bool
     async def start(base_url: str) -> Started:
         settings = Settings(_env_file=None, database_url=database_url,  # type: ignore[call-arg]
                             telegram_bot_token=TOKEN, telegram_api_base_url=base_url,
-                            telegram_max_rate=0, telegram_manager_ids="900",
+                            telegram_chat_rate=1000, telegram_group_rate=60000,
+                            telegram_bulk_rate=1000, telegram_manager_ids="900",
                             telegram_alert_chat_id="-1001",
                             telegram_webhook_url="http://127.0.0.1/telegram/webhook"
                             if webhook else "")

@@ -23,7 +23,7 @@ CUSTOMERS = 20
 async def test_telegram_polling_worker(database_url: str, bot_processes: BotProcesses) -> None:
     async with BotAPIStandIn() as api:
         bot = bot_processes.start("worker", bot_env(database_url, telegram_api=api.base_url,
-                                                    telegram_max_rate="0"))
+                                                    telegram_chat_rate="50"))
         await bot.wait_ready(until=lambda: bool(api.sent("getUpdates")))
         load = TelegramLoad(api)
         result = await load.run(CUSTOMERS, timeout=90)
@@ -43,7 +43,7 @@ async def test_telegram_webhook_and_slack_web(database_url: str,
         base = f"http://127.0.0.1:{port}"
         bot = bot_processes.start("web", bot_env(
             database_url, telegram_api=tg_api.base_url, slack_api=slack_api.base_url,
-            port=port, telegram_max_rate="0", web_concurrency="1",
+            port=port, telegram_chat_rate="50", web_concurrency="1",
             telegram_webhook_url=f"{base}/telegram/webhook",
             telegram_webhook_secret="load-test-secret"))
         await bot.wait_ready(healthz=port)

@@ -28,7 +28,7 @@ async def test_worker_killed_and_restarted(database_url: str,
                                            bot_processes: BotProcesses) -> None:
     async with BotAPIStandIn() as api:
         bot = bot_processes.start("worker", bot_env(
-            database_url, telegram_api=api.base_url, telegram_max_rate="0"))
+            database_url, telegram_api=api.base_url, telegram_chat_rate="50"))
         await bot.wait_ready(until=lambda: bool(api.sent("getUpdates")))
         ana = user(501, "Ana", "en")
         # The kill point: the moment the Bot API accepted the bot's first message to Ana,

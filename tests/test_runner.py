@@ -113,7 +113,7 @@ async def test_gunicorn_serves_from_two_web_processes_and_registers_once(
                "PORT": str(port), "LOG_LEVEL": "WARNING",
                "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": tg.base_url,
                "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
-               "TELEGRAM_MAX_RATE": "0",
+               "TELEGRAM_CHAT_RATE": "50",
                "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
                "SLACK_API_URL": slack.base_url}
         with survey_bot_web(env, tmp_path) as proc:

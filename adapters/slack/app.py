@@ -19,7 +19,6 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from datetime import date
 from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
@@ -35,11 +34,13 @@ from adapters.inbox import InboxRunner
 from adapters.lifecycle import run_with_web_app
 from adapters.slack.blocks import ACTION_PREFIX, buttons, message, section
 from adapters.slack.envelopes import guard
+from adapters.slack.modal import REPLY_VIEW, reply_metadata, reply_modal, reply_text
 from adapters.slack.people import People
 from adapters.slack.requests import Refusal, bolt_request, verify
 from adapters.slack.sender import SlackSender
 from adapters.slack.startup import check_token, open_socket
-from adapters.slack.words import CHANNEL, dm_inbound, send_targets, slack_style
+from adapters.slack.waves import Waves
+from adapters.slack.words import CHANNEL, dm_inbound, slack_style
 from adapters.startup import Backoff
 from bot import buttons as button_values
 from bot.delivery.dispatcher import Dispatcher
@@ -56,9 +57,7 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 CHANNEL_KEY: web.AppKey[SlackChannel] = web.AppKey("slack_channel")
-REPLY_VIEW = "alert_reply"
 Ack = Callable[..., Awaitable[Any]]
-WAVE_CHECK_SECONDS = 0.5
 
 
 def build_client(settings: Settings) -> AsyncWebClient:
@@ -95,7 +94,7 @@ def inbox_key(body: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-class SlackChannel:
+class SlackChannel(Waves):
     """One Slack app: requests stored in the inbox before Slack gets its 200, bolt listeners
     that acknowledge them, and their processing, which sends through the outbox."""
 
@@ -203,26 +202,12 @@ class SlackChannel:
         key = inbox_key(body)
         return key[1] if key else "user:"
 
-    @staticmethod
-    def _reply_text(view: dict[str, Any]) -> str:
-        """The reply typed in the modal (``state.values.reply.text.value``), or ""."""
-        value: Any = view
-        for key in ("state", "values", "reply", "text", "value"):
-            value = value.get(key) if isinstance(value, dict) else None
-        return value if isinstance(value, str) else ""
-
-    @staticmethod
-    def _reply_metadata(view: dict[str, Any]) -> tuple[int, str]:
-        """The alert id and the manager's language, as the modal was opened with them."""
-        alert, _, lang = str(view.get("private_metadata") or "").partition(":")
-        return (int(alert) if alert.isdigit() else 0), lang
-
     async def _ack_reply(self, ack: Ack, body: dict[str, Any], view: dict[str, Any],
                          context: dict[str, Any]) -> None:
         """An empty reply is refused inside the modal, which stays open."""
         inbox_id = await self._stored(body, context)
-        if not self._reply_text(view).strip():
-            t = translator(self._reply_metadata(view)[1] or self.settings.manager_locale)
+        if not reply_text(view).strip():
+            t = translator(reply_metadata(view)[1] or self.settings.manager_locale)
             await ack(response_action="errors", errors={
                 "reply": t.gettext("Please write a message.")})
         else:
@@ -361,7 +346,12 @@ class SlackChannel:
                 and pressed.action is button_values.AlertAction.REPLY
                 and self.engine.is_manager(CHANNEL, user)):
             tm = await self._reader(user)
-            await self._open_reply_modal(body.get("trigger_id", ""), pressed.alert_id, tm)
+            try:  # directly, not through the outbox: a trigger_id is good for three seconds
+                await self.client.views_open(
+                    trigger_id=body.get("trigger_id", ""),
+                    view=reply_modal(pressed.alert_id, tm, self.settings.comment_max_length))
+            except SlackApiError as exc:
+                log.warning("slack: views.open failed: %s", exc.response.get("error"))
             await self._finish(inbox_id)
             return
         inbound = Inbound(CHANNEL, user, channel if channel.startswith("D") else "",
@@ -377,31 +367,10 @@ class SlackChannel:
         """The language ``user`` reads (a manager's own choice, else MANAGER_LOCALE)."""
         return translator(await self._engine(self.engine.reader_locale, CHANNEL, user))
 
-    async def _open_reply_modal(self, trigger_id: str, alert_id: int, tm: Translator) -> None:
-        """Directly, not through the outbox: a trigger_id is good for three seconds."""
-        view = {
-            "type": "modal", "callback_id": REPLY_VIEW,
-            "private_metadata": f"{alert_id}:{tm.lang}",
-            "title": {"type": "plain_text", "text": tm.gettext("Reply to the customer")[:24]},
-            "submit": {"type": "plain_text", "text": tm.gettext("Send")[:24]},
-            "close": {"type": "plain_text", "text": tm.gettext("Cancel")[:24]},
-            "blocks": [{
-                "type": "input", "block_id": "reply",
-                "label": {"type": "plain_text",
-                          "text": tm.gettext("Your message; the bot sends it to the customer.")},
-                "element": {"type": "plain_text_input", "action_id": "text", "multiline": True,
-                            "max_length": self.settings.comment_max_length},
-            }],
-        }
-        try:
-            await self.client.views_open(trigger_id=trigger_id, view=view)
-        except SlackApiError as exc:
-            log.warning("slack: views.open failed: %s", exc.response.get("error"))
-
     async def _on_reply_submitted(self, body: dict[str, Any], inbox_id: int) -> None:
         view = body.get("view") or {}
-        text = self._reply_text(view)
-        alert_id = self._reply_metadata(view)[0]
+        text = reply_text(view)
+        alert_id = reply_metadata(view)[0]
         if not text.strip() or not alert_id:
             await self._finish(inbox_id)
             return
@@ -428,85 +397,6 @@ class SlackChannel:
                           display_name=person.name, locale_hint=person.locale,
                           event_id=f"cmd:{body.get('trigger_id', '')}", is_private=False)
         await self._handle(inbound, origin, inbox_id)
-
-    # ------------------------------------------------------------------ waves
-
-    async def _send_wave(self, metric: str, manager: str, text: str,
-                         origin: dict[str, Any], inbox_id: int) -> None:
-        """Each person's first question goes to the outbox in the campaign lane, which the
-        dispatcher sends at the wave's pace (SLACK_WAVE_PER_SECOND).  The command is marked
-        processed with the first word to the manager, so a wave starts at most once."""
-        tm = await self._reader(manager)
-        command = next(name for name, m in self.commands.items() if m == metric)
-        if not self.engine.is_manager(CHANNEL, manager):
-            await self._tell(origin, tm.gettext("Sorry, this command is only for managers."),
-                             inbox_id)
-            return
-        users, channels = send_targets(text)
-        for channel in channels:
-            users += await self._members(channel)
-        people = []
-        for user in dict.fromkeys(users):
-            person = await self.people.get(user)
-            if not (person.is_bot or person.deleted):
-                people.append((user, person))
-        if not people:
-            await self._tell(origin, tm.gettext(
-                "Nobody to send to. Name people or a channel: {cmd} send @ana @radu, or "
-                "{cmd} send #customers").format(cmd=command), inbox_id)
-            return
-        campaign = f"slack-{metric}-{date.today().isoformat()}"
-        if not await self._tell(origin, tm.ngettext(
-            "Sending the survey to {count} person, about one a second.",
-            "Sending the survey to {count} people, about one a second.", len(people),
-        ).format(count=len(people)), inbox_id):
-            return  # processed already
-        ids: list[int] = []
-        for user, person in people:
-            said = await self._engine(
-                self.engine.start_survey_for, channel=CHANNEL, user_id=user,
-                display_name=person.name, locale_hint=person.locale, survey=metric,
-                campaign=campaign)
-            ids += said.ids
-        self.dispatcher.wake()
-        task = asyncio.create_task(self._wave_done(ids, len(people), origin, tm))
-        self.waves.add(task)
-        task.add_done_callback(self.waves.discard)
-
-    async def _wave_done(self, ids: list[int], count: int, origin: dict[str, Any],
-                         tm: Translator) -> None:
-        """Once the wave's messages are out: how many reached their person."""
-        open_, sent = len(ids), 0
-        while open_:
-            await asyncio.sleep(WAVE_CHECK_SECONDS)
-            open_, sent = await asyncio.to_thread(self.engine.queues.tally, ids)
-        await self._tell(origin, tm.gettext(
-            "Survey sent to {sent} of {count}; the others opted out or cannot be reached."
-        ).format(sent=sent, count=count))
-
-    async def _tell(self, origin: dict[str, Any], text: str,
-                    inbox_id: int | None = None) -> bool:
-        """A word to the manager who sent the command, through the outbox; False when the
-        event ``inbox_id`` was processed already."""
-        said = await self._engine(self.engine.tell, CHANNEL, str(origin.get("user", "")),
-                                  text, origin=origin, inbox_id=inbox_id)
-        await self.dispatcher.send_now(said.ids)
-        return bool(said.ids)
-
-    async def _members(self, channel: str) -> list[str]:
-        members: list[str] = []
-        cursor = ""
-        try:
-            while True:
-                page = await self.client.conversations_members(channel=channel, limit=200,
-                                                               cursor=cursor or None)
-                members += page.get("members") or []
-                cursor = (page.get("response_metadata") or {}).get("next_cursor") or ""
-                if not cursor:
-                    return members
-        except SlackApiError as exc:
-            log.warning("slack: conversations.members %s: %s", channel, exc.response.get("error"))
-            return members
 
 
 def _dump(body: dict[str, Any]) -> str:

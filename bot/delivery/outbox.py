@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -119,17 +119,22 @@ def claim(session: Session, *, channel: str, now: datetime, lease: timedelta,
     """Claim the due rows of ``channel`` (or just ``ids``): the first waiting row of each
     destination, lanes in order, each given its pacing slot.  A row whose slot is more than
     ``hold`` away goes back to wait for it; the rest are returned, leased for ``lease``."""
+    # The first waiting row of its destination: a correlated min() that PostgreSQL runs as an
+    # index lookup per candidate (NOT EXISTS with id < id became a quadratic anti-join there:
+    # minutes for 10,000 waiting rows).
     earlier = aliased(OutboxMessage)
+    first = (select(func.min(earlier.id))
+             .where(col(earlier.channel) == col(OutboxMessage.channel),
+                    col(earlier.destination) == col(OutboxMessage.destination),
+                    col(earlier.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
+             .scalar_subquery())
     query = select(OutboxMessage).where(
         col(OutboxMessage.channel) == channel,
         ((col(OutboxMessage.status) == OutboxStatus.PENDING)
          & (col(OutboxMessage.next_attempt_at) <= now))
         | ((col(OutboxMessage.status) == OutboxStatus.SENDING)
            & (col(OutboxMessage.lease_until) < now)),
-        ~exists().where(col(earlier.channel) == col(OutboxMessage.channel),
-                        col(earlier.destination) == col(OutboxMessage.destination),
-                        col(earlier.id) < col(OutboxMessage.id),
-                        col(earlier.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING])),
+        col(OutboxMessage.id) == first,
     )
     if ids is not None:
         query = query.where(col(OutboxMessage.id).in_(list(ids)))

@@ -10,7 +10,7 @@ customers) and :mod:`~bot.engine.account` (language, opting out, one's own data)
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot import buttons, privacy, store
+from bot import buttons, store
 from bot.db import Database
 from bot.delivery import inbox, outbox
 from bot.delivery.outbox import Planned
@@ -27,18 +27,19 @@ from bot.engine.account import Account
 from bot.engine.alerts import Alerts
 from bot.engine.conversation import Conversation
 from bot.engine.outcomes import Outcomes
+from bot.engine.outreach import Outreach
 from bot.engine.queues import Queues
+from bot.engine.said import Said
 from bot.engine.transient import DatabaseDown, retrying
 from bot.engine.turn import EngineConfig, Turn
 from bot.i18n import Translator, negotiate, translator
-from bot.messages import EditPressed, Inbound, Notice, Outbound, Reply, ReplyFile, SendTo
+from bot.messages import EditPressed, Inbound, Notice, Reply, ReplyFile, SendTo
 from bot.metrics import METRICS
 from bot.models import InboxStatus, Lane, Respondent, utcnow
-from bot.prompts import columns_for, question_text, score_choices
 from bot.reports import manager_command
 from bot.style import ChannelStyle
 from bot.surveys import SurveyCatalog
-from bot.text import clean, clean_inbound
+from bot.text import clean_inbound
 
 log = logging.getLogger(__name__)
 
@@ -50,16 +51,7 @@ PRUNE_EVERY = 1000
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
-class Said(list[Outbound]):
-    """What the engine answered, in order, and the ids of the outbox rows that hold it (to
-    send at once: ``Dispatcher.send_now``)."""
-
-    def __init__(self, items: Iterable[Outbound] = (), ids: Iterable[int] = ()) -> None:
-        super().__init__(items)
-        self.ids = list(ids)
-
-
-class Engine:
+class Engine(Outreach):
     """The channel-agnostic survey bot."""
 
     def __init__(
@@ -304,103 +296,6 @@ class Engine:
             return manager_command(session, metric, (inbound.text or "").strip(), t,
                                    self.clock(), self.config.style(inbound.channel).spell(metric),
                                    zone=self.config.report_zone)
-
-    # ----------------------------------------------------------------- other entry points
-
-    def start_survey_for(
-        self,
-        *,
-        channel: str,
-        user_id: str,
-        chat_id: str = "",
-        display_name: str = "",
-        locale_hint: str | None = None,
-        survey: str | None = None,
-        campaign: str | None = None,
-        origin: Mapping[str, Any] | None = None,
-    ) -> Said:
-        """Begin a survey a manager sent out (its first question in the campaign lane);
-        ``[]`` when the person opted out, cannot be reached, or deleted their data (and has
-        not started a survey themselves since)."""
-        inbound = clean_inbound(Inbound(channel, user_id, chat_id, display_name=display_name,
-                                        locale_hint=locale_hint))
-        return retrying(lambda: self._start_once(inbound, survey, campaign, origin))
-
-    def _start_once(self, inbound: Inbound, survey: str | None, campaign: str | None,
-                    origin: Mapping[str, Any] | None) -> Said:
-        channel, user_id = inbound.channel, inbound.user_id
-        with Session(self.db.engine, expire_on_commit=False) as session:
-            if not self.config.resurvey_erased and privacy.is_erased(
-                    session=session, channel=channel, user_id=user_id):
-                session.commit()  # no profile is made again for them
-                return Said()
-            turn = self._turn(session, inbound)
-            person = turn.person
-            if person.opted_out or person.unreachable:
-                session.commit()
-                return Said()
-            chosen = self.surveys.get(survey) or self.surveys.default
-            run = store.start_run(session=session, respondent_id=turn.person_id,
-                                  survey=chosen.name, campaign=campaign)
-            assert run.id is not None
-            question = chosen.questions[0]
-            intro = turn.t.gettext("Hello! We would value your opinion; it takes a minute.")
-            turn.say(SendTo(
-                channel, user_id, person.chat_id or inbound.chat_id,
-                intro + "\n\n" + question_text(question, turn.t, turn.style),
-                score_choices(question, run.id, 0), columns_for(question),
-            ))
-            said = self._queue(turn, origin, Lane.CAMPAIGN)
-            session.commit()
-            return said
-
-    def reply_to_alert(
-        self, *, channel: str, manager_id: str, alert_id: int, text: str, manager_name: str = "",
-        chat_id: str = "", origin: Mapping[str, Any] | None = None,
-        inbox_id: int | None = None,
-    ) -> Said:
-        """Send a manager's reply to the customer of an alert (Slack's modal path); the
-        manager hears whether it was delivered once the platform has answered."""
-        inbound = clean_inbound(Inbound(channel, manager_id, chat_id, display_name=manager_name,
-                                        is_private=False))
-        text = clean(text)
-
-        def once() -> Said:
-            with Session(self.db.engine, expire_on_commit=False) as session:
-                if inbox_id is not None and not inbox.finish(session, inbox_id=inbox_id,
-                                                             now=self.clock()):
-                    return Said()  # processed already
-                turn = self._turn(session, inbound)
-                if not turn.is_manager:
-                    turn.say(Notice(turn.t.gettext("Sorry, this is only for managers.")))
-                else:
-                    self.alerts.send_reply(turn, alert_id, text)
-                said = self._queue(turn, origin)
-                session.commit()
-                return said
-        return retrying(once)
-
-    def tell(self, channel: str, user_id: str, text: str, *,
-             origin: Mapping[str, Any] | None = None, inbox_id: int | None = None) -> Said:
-        """Queue ``text`` for ``user_id``, answered where ``origin`` says (an adapter's own
-        words, such as a wave's progress, kept in order with everything else); with
-        ``inbox_id``, that event is marked processed in the same transaction (``[]`` without
-        ``ids`` when it was already)."""
-        inbound = Inbound(channel, user_id, "", is_private=False)
-
-        def once() -> Said:
-            with Session(self.db.engine, expire_on_commit=False, autoflush=False) as session:
-                if inbox_id is not None and not inbox.finish(session, inbox_id=inbox_id,
-                                                             now=self.clock()):
-                    return Said()
-                turn = Turn(session, inbound, Respondent(channel=channel,
-                                                         platform_user_id=user_id),
-                            self.manager_translator, self.config.style(channel),
-                            self.is_manager(channel, user_id), [Reply(text)])
-                said = self._queue(turn, origin)
-                session.commit()
-                return said
-        return retrying(once)
 
     def prune_events(self) -> int:
         """Forget event ids older than a week; the number forgotten."""

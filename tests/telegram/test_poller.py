@@ -48,7 +48,7 @@ def test_another_bot_has_a_lock_of_its_own(make_settings: Callable[..., Any]) ->
 async def test_a_second_worker_refuses_to_poll(database_url: str, tmp_path: Path) -> None:
     async with BotAPIStandIn() as api:
         env = survey_bot_env(tmp_path, DATABASE_URL=database_url, TELEGRAM_BOT_TOKEN=TOKEN,
-                             TELEGRAM_API_BASE_URL=api.base_url, TELEGRAM_MAX_RATE="0")
+                             TELEGRAM_API_BASE_URL=api.base_url, TELEGRAM_CHAT_RATE="50")
         first = subprocess.Popen([str(SURVEY_BOT), "worker"], cwd=tmp_path, env=env,
                                  stderr=subprocess.PIPE, text=True)
         try:
