@@ -70,7 +70,9 @@ class TelegramSender:
         """A private chat about 1 a second, a group 20 a minute (the managers' chat is one),
         and the ~30 a second for bulk sends, which replies need not wait for."""
         s = self.settings
-        chat = "alerts" if row.destination == ALERTS else chat_of(row.destination)
+        # The managers' chat is one budget whether a row names it as the alert chat or by id.
+        chat = ((s.telegram_alert_chat_id or "alerts") if row.destination == ALERTS
+                else chat_of(row.destination))
         if chat == "alerts" or is_group(chat):
             rates = [Rate(f"tg:{chat}", s.telegram_group_rate / 60, s.telegram_group_burst)]
         else:

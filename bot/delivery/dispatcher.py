@@ -65,6 +65,9 @@ class Dispatcher:
         self.lease, self.hold, self.poll = lease, hold, poll
         self._wake = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._unrecorded: list[Outcome] = []
+        """Outcomes of sends whose recording failed (database down): :meth:`run` records
+        them when the database is back, so a row sent is not sent again after its lease."""
         self.sent = 0
 
     def wake(self) -> None:
@@ -87,7 +90,11 @@ class Dispatcher:
                 if not claimed:
                     break
                 outcomes = await asyncio.gather(*(self._send(d) for d in claimed))
-                follow = await self.call(self.queues.record, list(outcomes))
+                try:
+                    follow = await self.call(self.queues.record, list(outcomes))
+                except DatabaseDown:
+                    self._unrecorded.extend(outcomes)
+                    raise
                 done = {d.id for d in claimed}
                 left = [i for i in left if i not in done] + list(follow)
         except DatabaseDown as exc:
@@ -110,7 +117,7 @@ class Dispatcher:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send what is due until ``stop``; then wait for what is in flight."""
-        pending: list[Outcome] = []
+        pending = self._unrecorded
         flushed = asyncio.Event()
 
         async def one(delivery: Delivery) -> None:
@@ -121,7 +128,11 @@ class Dispatcher:
             try:
                 if pending:
                     batch, pending[:] = list(pending), []
-                    follow = await self.call(self.queues.record, batch)
+                    try:
+                        follow = await self.call(self.queues.record, batch)
+                    except DatabaseDown:
+                        pending[:0] = batch  # recorded when the database is back
+                        raise
                     if follow:
                         await self.send_now(follow)
                 room = MAX_IN_FLIGHT - len(self._in_flight)

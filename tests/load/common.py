@@ -51,6 +51,8 @@ class Sent:
     """Acknowledged: a 200 (webhook, Slack); for polling see :meth:`is_acked`."""
     queued: bool = False
     """Polling: in the Bot API's queue, which delivers it until the bot confirms it."""
+    refused: bool = False
+    """Answered 200 with "not recorded, please try again" (a Slack press in an outage)."""
     check: Callable[[], bool] | None = field(default=None, repr=False)
 
     def is_acked(self) -> bool:
@@ -58,8 +60,8 @@ class Sent:
         return self.check() if self.check is not None else self.acked
 
     def accepted(self) -> bool:
-        """The platform has it: queued for polling, or acknowledged by the bot."""
-        return self.queued or self.is_acked()
+        """The platform has it: queued for polling, or acknowledged (and not refused)."""
+        return not self.refused and (self.queued or self.is_acked())
 
 
 @dataclass(frozen=True)

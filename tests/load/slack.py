@@ -13,11 +13,14 @@ from __future__ import annotations
 import asyncio
 import copy
 import itertools
+import json
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs
 
 import aiohttp
 
@@ -53,6 +56,10 @@ class SlackLoad:
         self.prefix = uuid.uuid4().hex[:6]
         self.sender = SlackSender(url, api, prefix=self.prefix)
         self.sent: list[Sent] = []
+        self.statuses: Counter[int | None] = Counter()
+        """The bot's answer to every request sent (None: no answer in ``ack_timeout``)."""
+        self.try_again: tuple[str, ...] = ()
+        """What the bot says when it could not record a press ("not recorded, try again")."""
         self.on_sent: list[Callable[[Sent], None]] = []
         """Called with each request once answered (or given up): a test's kill point."""
         self._triggers = itertools.count(1)
@@ -71,8 +78,10 @@ class SlackLoad:
                     total=self.ack_timeout)) as http, http.post(
                     self.url, data=body, headers=all_headers) as resp:
                 await resp.read()
+                self.statuses[resp.status] += 1
                 return resp.status
         except (aiohttp.ClientError, TimeoutError):
+            self.statuses[None] += 1
             return None
 
     async def event(self, body: bytes, key: str, kind: str, actor: str, detail: str) -> Sent:
@@ -104,7 +113,17 @@ class SlackLoad:
         self.sent.append(sent)
         sent.status = await self._post(body, FORM)
         sent.acked = sent.status == 200
+        sent.refused = sent.acked and self._refused(body)
         return self._done(sent)
+
+    def _refused(self, body: bytes) -> bool:
+        """Whether the bot answered this interaction's ``response_url`` with ``try_again``."""
+        if not self.try_again:
+            return False
+        payload = json.loads(parse_qs(body.decode())["payload"][0])
+        rid = str(payload.get("response_url", "")).rsplit("/", 1)[-1]
+        return any(text in str(r.get("text", "")) for r in self.api.responses.get(rid, [])
+                   for text in self.try_again)
 
     def chat(self, plan: Plan) -> SlackChat:
         if plan.user not in self.api.users:
@@ -115,6 +134,7 @@ class SlackLoad:
                   replies: bool = True, timeout: float = 60.0,
                   try_again: Sequence[str] = ()) -> LoadResult:
         chosen = plans(customers, prefix="UL") if isinstance(customers, int) else customers
+        self.try_again = tuple(try_again)
         people = [Customer(p, self.chat(p), try_again=try_again) for p in chosen]
         boss = SlackManager(self, reply=replies) if manager else None
         return await run_load(people, boss, self.sent, timeout=timeout)
@@ -178,7 +198,7 @@ class SlackManager:
         body = load.sender.action(load.manager, load.alert_channel, copy.deepcopy(alert),
                                   button, trigger_id=trigger)
         sent = await load.interaction(body, trigger, kind, load.manager, str(button["value"]))
-        return trigger if sent.acked else None
+        return trigger if sent.acked and not sent.refused else None
 
     async def run(self, stop: asyncio.Event, deadline: float) -> SlackManager:
         load = self.load

@@ -8,6 +8,7 @@ import asyncio
 import copy
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +60,8 @@ class TelegramLoad:
         self.redeliver_pause = redeliver_pause
         self.request_timeout = request_timeout
         self.sent: list[Sent] = []
+        self.statuses: Counter[int | None] = Counter()
+        """The webhook's answer to every attempt (None: no answer)."""
         self.on_sent: list[Callable[[Sent], None]] = []
         """Called with each update once queued (polling) or answered 200 or given up
         (webhook): a test's kill point."""
@@ -94,6 +97,7 @@ class TelegramLoad:
                         sent.status = resp.status
                 except (aiohttp.ClientError, TimeoutError):
                     sent.status = None
+                self.statuses[sent.status] += 1
                 if sent.status == 200:
                     sent.acked = True
                     return self._done(sent)
