@@ -41,7 +41,8 @@ class Alerts:
         return alert_text(alert, answer, customer, notes, tm), alert_choices(alert, tm)
 
     def refreshed(self, session: Session, alert: Alert) -> AlertUpdate:
-        answer = session.get(Answer, alert.answer_id)
+        # Read fresh: a comment committed while this event waited for the alert lock shows.
+        answer = session.get(Answer, alert.answer_id, populate_existing=True)
         assert answer is not None
         customer = session.get(Respondent, answer.respondent_id)
         text, choices = self._view(session, alert, answer, customer)
