@@ -76,12 +76,6 @@ def earlier(session: Session, *, channel: str, order_key: str, before: int,
     return out
 
 
-def extend(session: Session, *, ids: list[int], until: datetime) -> None:
-    session.execute(update(InboxEvent).where(col(InboxEvent.id).in_(ids),
-                                             col(InboxEvent.status) == InboxStatus.RECEIVED)
-                    .values(lease_until=until))
-
-
 def finish(session: Session, *, inbox_id: int, now: datetime,
            status: InboxStatus = InboxStatus.DONE, error: str = "") -> bool:
     """Mark an event processed (or failed); False when it was already (by another process)."""
