@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from enum import IntEnum, StrEnum
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -55,6 +55,11 @@ class OutboxStatus(StrEnum):
     SENT = "sent"  # the platform accepted it (``ref``: its message id)
     FAILED = "failed"  # the platform refused it for good (``error``: its reason)
     SUPERSEDED = "superseded"  # a newer edit of the same message replaced it before it went
+
+
+OUTBOX_WAITING = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+"""The statuses of a row not finished yet (the partial index ix_outbox_waiting holds these)."""
+_WAITING_SQL = text("status IN ('pending', 'sending')")
 
 
 class Lane(IntEnum):
@@ -248,6 +253,9 @@ class OutboxMessage(SQLModel, table=True):
         Index("ix_outbox_due", "status", "channel", "lane", "next_attempt_at"),
         Index("ix_outbox_destination", "channel", "destination", "status", "id"),
         Index("ix_outbox_supersede", "supersede_key", "status"),
+        Index("ix_outbox_waiting", "channel", "destination", "lane", "id",
+              postgresql_where=_WAITING_SQL, sqlite_where=_WAITING_SQL),
+        Index("ix_outbox_reserved", "pace_keys", "slot_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -269,6 +277,9 @@ class OutboxMessage(SQLModel, table=True):
     next_attempt_at: datetime = Field(default_factory=utcnow)
     slot_at: datetime | None = None
     """Its pacing slot, once reserved (so a row waiting for its slot is not paced twice)."""
+    pace_keys: str | None = Field(default=None, max_length=400)
+    """While it waits for a reserved slot: the pacing buckets of that slot (sorted, one space
+    apart), so a higher lane's row of the same buckets can take the slot over."""
     lease_until: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None

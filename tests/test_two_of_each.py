@@ -25,6 +25,10 @@ CUSTOMERS = 12  # 6 on each web instance
 PRIVATE_RATE, BURST, GROUP_PER_MINUTE, OVERALL = 5.0, 3, 60.0, 30.0
 SECRET = "two-of-each-secret"
 HANDFUL = 5
+MARGIN = 0.9
+"""The bot paces at 90 % of the stand-in's limits, as an operator leaves a margin: sends at
+exactly the limit's spacing are squeezed together by the network's (here the scheduler's)
+jitter and answered 429 now and then (seen: 8 on a loaded machine)."""
 
 
 async def test_two_web_and_two_workers_on_postgres(postgres_url: str,
@@ -35,9 +39,10 @@ async def test_two_web_and_two_workers_on_postgres(postgres_url: str,
     async with BotAPIStandIn(limits=limits) as api:
         ports = [free_port(), free_port()]
         urls = [f"http://127.0.0.1:{p}/telegram/webhook" for p in ports]
-        pacing = {"telegram_chat_rate": str(PRIVATE_RATE), "telegram_chat_burst": str(BURST),
-                  "telegram_group_rate": str(GROUP_PER_MINUTE),
-                  "telegram_group_burst": str(BURST), "telegram_bulk_rate": str(OVERALL),
+        pacing = {"telegram_chat_rate": str(PRIVATE_RATE * MARGIN),
+                  "telegram_chat_burst": str(BURST),
+                  "telegram_group_rate": str(GROUP_PER_MINUTE * MARGIN),
+                  "telegram_group_burst": str(BURST), "telegram_bulk_rate": str(OVERALL * MARGIN),
                   "telegram_webhook_secret": SECRET}
         webs = [bot_processes.start("web", bot_env(
             postgres_url, telegram_api=api.base_url, port=port, web_concurrency="2",
@@ -57,7 +62,8 @@ async def test_two_web_and_two_workers_on_postgres(postgres_url: str,
         group_peak = api.log.peak(60.0, chat=GROUP)
         print(f"\ntwo of each: {len(api.log)} sends accepted, {len(api.limited)} answered 429 "
               f"by the stand-in's limits; peak a second overall {api.log.peak(1.0)} "
-              f"(limit {OVERALL:g} + burst {OVERALL:g}), per private chat {max(private.values(), default=0)} "
+              f"(limit {OVERALL:g} + burst {OVERALL:g}), "
+              f"per private chat {max(private.values(), default=0)} "
               f"(limit {PRIVATE_RATE:g} + burst {BURST}), the group in 60 s {group_peak} "
               f"(limit {GROUP_PER_MINUTE:g} + burst {BURST}); webhook answers "
               f"{[dict(load.statuses) for load in loads]}")

@@ -184,3 +184,53 @@ def test_a_newer_alert_edit_replaces_one_not_sent_yet(engine: Engine) -> None:
     drain(Dispatcher(engine.queues, platform), engine)
     posted = [t for _, d, t in platform.accepted if d == ALERTS]
     assert len(posted) == 2 and "slow" in posted[1] and "claimed by" in posted[1]
+
+
+def test_a_reply_takes_the_slot_an_alert_reserved_in_the_same_budget(engine: Engine) -> None:
+    """The managers' group at 20 a minute, alerts queued in it: the manager's prompt goes at the
+    next reserved slot (the alert's), and the alert at the prompt's; one budget, same moments."""
+    from bot.delivery.outbox import Planned, claim, enqueue, record
+    from bot.delivery.outbox import Outcome as Said
+
+    t0 = datetime(2026, 12, 1, tzinfo=UTC)
+    group = [pacing.Rate("tg:group", per_second=1 / 3, burst=1)]
+
+    def rates(row: OutboxMessage) -> list[pacing.Rate]:
+        return group  # the alert chat and the group's own id are one budget
+
+    def at(seconds: float) -> datetime:
+        return t0 + timedelta(seconds=seconds)
+
+    def claimed(seconds: float) -> list[tuple[int, float]]:
+        with Session(engine.db.engine) as s:
+            got = claim(s, channel="console", now=at(seconds), lease=timedelta(seconds=30),
+                        rates=rates, hold=timedelta(seconds=2))
+            s.commit()
+        return [(d.id, ((d.send_at or t0) - t0).total_seconds()) for d in got]
+
+    def sent(ids: list[int]) -> None:
+        with Session(engine.db.engine) as s:
+            record(s, [Said(i, True, ref=str(i)) for i in ids], now=t0)
+            s.commit()
+
+    with Session(engine.db.engine) as s:
+        alerts = enqueue(s, [Planned(AlertPost(channel="console", alert_id=n, text=f"alert {n}"))
+                             for n in (1, 2, 3)], channel="console", chat_id="", user_id="",
+                         origin=None, now=t0)
+        s.commit()
+        first, second, third = (r.id for r in alerts)
+    assert claimed(0) == [(first, 0.0)]
+    sent([first])
+    assert claimed(0.1) == []  # the second alert reserved 3 s on, out of the hold
+    with Session(engine.db.engine) as s:
+        prompt = enqueue(s, [Planned(Reply(text="Write your reply"))], channel="console",
+                         chat_id="managers", user_id="mgr", origin=None, now=at(0.5))[0]
+        s.commit()
+        assert prompt.id is not None
+    assert claimed(0.5) == []  # the prompt now holds the 3 s slot, the alert the 6 s one
+    assert claimed(3.0) == [(prompt.id, 3.0)]
+    sent([prompt.id])
+    assert claimed(3.1) == []
+    assert claimed(6.0) == [(second, 6.0)]
+    sent([second])
+    assert claimed(9.0) == [(third, 9.0)]

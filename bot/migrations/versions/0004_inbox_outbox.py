@@ -52,6 +52,7 @@ def upgrade() -> None:
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('slot_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('pace_keys', sqlmodel.sql.sqltypes.AutoString(length=400), nullable=True),
     sa.Column('lease_until', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('sent_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
@@ -63,6 +64,13 @@ def upgrade() -> None:
         batch_op.create_index('ix_outbox_destination', ['channel', 'destination', 'status', 'id'], unique=False)
         batch_op.create_index('ix_outbox_due', ['status', 'channel', 'lane', 'next_attempt_at'], unique=False)
         batch_op.create_index('ix_outbox_supersede', ['supersede_key', 'status'], unique=False)
+        batch_op.create_index('ix_outbox_reserved', ['pace_keys', 'slot_at'], unique=False)
+        # The first waiting row of a destination by lane (bot/delivery/outbox.py claim); sent
+        # rows stay out of it, however many a destination has had.
+        batch_op.create_index('ix_outbox_waiting', ['channel', 'destination', 'lane', 'id'],
+                              unique=False,
+                              postgresql_where=sa.text("status IN ('pending', 'sending')"),
+                              sqlite_where=sa.text("status IN ('pending', 'sending')"))
 
     op.create_table('pacing',
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=160), nullable=False),
@@ -84,6 +92,8 @@ def downgrade() -> None:
 
     op.drop_table('pacing')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_reserved')
+        batch_op.drop_index('ix_outbox_waiting')
         batch_op.drop_index('ix_outbox_supersede')
         batch_op.drop_index('ix_outbox_due')
         batch_op.drop_index('ix_outbox_destination')
