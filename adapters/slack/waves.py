@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 
 from adapters.slack.words import CHANNEL, send_targets
+from bot.engine.outreach import Recipient
 from bot.i18n import Translator
 
 if TYPE_CHECKING:
@@ -66,18 +67,18 @@ class Waves:
                 "{cmd} send #customers").format(cmd=command), inbox_id)
             return
         campaign = f"slack-{metric}-{date.today().isoformat()}"
-        if not await self._tell(origin, tm.ngettext(
+        notice = tm.ngettext(
             "Sending the survey to {count} person, about one a second.",
             "Sending the survey to {count} people, about one a second.", len(people),
-        ).format(count=len(people)), inbox_id):
+        ).format(count=len(people))
+        said = await self._engine(
+            self.engine.start_wave, channel=CHANNEL, manager_id=manager,
+            people=[Recipient(user, person.name, person.locale) for user, person in people],
+            notice=notice, survey=metric, campaign=campaign, origin=origin, inbox_id=inbox_id)
+        if not said.ids:
             return  # processed already
-        ids: list[int] = []
-        for user, person in people:
-            said = await self._engine(
-                self.engine.start_survey_for, channel=CHANNEL, user_id=user,
-                display_name=person.name, locale_hint=person.locale, survey=metric,
-                campaign=campaign)
-            ids += said.ids
+        await self.dispatcher.send_now(said.ids[:1])
+        ids = said.ids[1:]
         self.dispatcher.wake()
         task = asyncio.create_task(self._wave_done(ids, len(people), origin, tm))
         self.waves.add(task)

@@ -3,7 +3,8 @@ sent out, a manager's reply typed in a Slack modal, an adapter's own word to a m
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,16 @@ if TYPE_CHECKING:
     from bot.engine.turn import EngineConfig
     from bot.i18n import Translator
     from bot.surveys import SurveyCatalog
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """One person a manager's wave surveys, as the platform describes them."""
+
+    user_id: str
+    display_name: str = ""
+    locale_hint: str | None = None
+    chat_id: str = ""
 
 
 class Outreach:
@@ -69,35 +80,61 @@ class Outreach:
         not started a survey themselves since)."""
         inbound = clean_inbound(Inbound(channel, user_id, chat_id, display_name=display_name,
                                         locale_hint=locale_hint))
-        return retrying(lambda: self._start_once(inbound, survey, campaign, origin))
 
-    def _start_once(self, inbound: Inbound, survey: str | None, campaign: str | None,
-                    origin: Mapping[str, Any] | None) -> Said:
-        channel, user_id = inbound.channel, inbound.user_id
-        with Session(self.db.engine, expire_on_commit=False) as session:
-            if not self.config.resurvey_erased and privacy.is_erased(
-                    session=session, channel=channel, user_id=user_id):
-                session.commit()  # no profile is made again for them
-                return Said()
-            turn = self._turn(session, inbound)
-            person = turn.person
-            if person.opted_out or person.unreachable:
+        def once() -> Said:
+            with Session(self.db.engine, expire_on_commit=False) as session:
+                said = self._start_in(session, inbound, survey, campaign, origin)
                 session.commit()
-                return Said()
-            chosen = self.surveys.get(survey) or self.surveys.default
-            run = store.start_run(session=session, respondent_id=turn.person_id,
-                                  survey=chosen.name, campaign=campaign)
-            assert run.id is not None
-            question = chosen.questions[0]
-            intro = turn.t.gettext("Hello! We would value your opinion; it takes a minute.")
-            turn.say(SendTo(
-                channel, user_id, person.chat_id or inbound.chat_id,
-                intro + "\n\n" + question_text(question, turn.t, turn.style),
-                score_choices(question, run.id, 0), columns_for(question),
-            ))
-            said = self._queue(turn, origin, Lane.CAMPAIGN)
-            session.commit()
-            return said
+                return said
+        return retrying(once)
+
+    def start_wave(self, *, channel: str, manager_id: str, people: Sequence[Recipient],
+                   notice: str, survey: str | None = None, campaign: str | None = None,
+                   origin: Mapping[str, Any] | None = None,
+                   inbox_id: int | None = None) -> Said:
+        """A manager's command that surveys ``people``: every first question, ``notice`` to
+        the manager, and the command marked processed, in one transaction, so a crash starts
+        the wave wholly or not at all (``[]`` without ``ids`` when it was processed)."""
+        inbounds = [clean_inbound(Inbound(channel, p.user_id, p.chat_id,
+                                          display_name=p.display_name,
+                                          locale_hint=p.locale_hint)) for p in people]
+
+        def once() -> Said:
+            with Session(self.db.engine, expire_on_commit=False, autoflush=False) as session:
+                if inbox_id is not None and not inbox.finish(session, inbox_id=inbox_id,
+                                                             now=self.clock()):
+                    return Said()
+                said = self._told(session, channel, manager_id, notice, origin)
+                for inbound in inbounds:
+                    started = self._start_in(session, inbound, survey, campaign, origin)
+                    said += started
+                    said.ids += started.ids
+                session.commit()
+                return said
+        return retrying(once)
+
+    def _start_in(self, session: Session, inbound: Inbound, survey: str | None,
+                  campaign: str | None, origin: Mapping[str, Any] | None) -> Said:
+        channel, user_id = inbound.channel, inbound.user_id
+        if not self.config.resurvey_erased and privacy.is_erased(
+                session=session, channel=channel, user_id=user_id):
+            return Said()  # no profile is made again for them
+        turn = self._turn(session, inbound)
+        person = turn.person
+        if person.opted_out or person.unreachable:
+            return Said()
+        chosen = self.surveys.get(survey) or self.surveys.default
+        run = store.start_run(session=session, respondent_id=turn.person_id,
+                              survey=chosen.name, campaign=campaign)
+        assert run.id is not None
+        question = chosen.questions[0]
+        intro = turn.t.gettext("Hello! We would value your opinion; it takes a minute.")
+        turn.say(SendTo(
+            channel, user_id, person.chat_id or inbound.chat_id,
+            intro + "\n\n" + question_text(question, turn.t, turn.style),
+            score_choices(question, run.id, 0), columns_for(question),
+        ))
+        return self._queue(turn, origin, Lane.CAMPAIGN)
 
     def reply_to_alert(
         self, *, channel: str, manager_id: str, alert_id: int, text: str, manager_name: str = "",
@@ -131,19 +168,20 @@ class Outreach:
         words, such as a wave's progress, kept in order with everything else); with
         ``inbox_id``, that event is marked processed in the same transaction (``[]`` without
         ``ids`` when it was already)."""
-        inbound = Inbound(channel, user_id, "", is_private=False)
-
         def once() -> Said:
             with Session(self.db.engine, expire_on_commit=False, autoflush=False) as session:
                 if inbox_id is not None and not inbox.finish(session, inbox_id=inbox_id,
                                                              now=self.clock()):
                     return Said()
-                turn = Turn(session, inbound, Respondent(channel=channel,
-                                                         platform_user_id=user_id),
-                            self.manager_translator, self.config.style(channel),
-                            self.is_manager(channel, user_id), [Reply(text)])
-                said = self._queue(turn, origin)
+                said = self._told(session, channel, user_id, text, origin)
                 session.commit()
                 return said
         return retrying(once)
 
+    def _told(self, session: Session, channel: str, user_id: str, text: str,
+              origin: Mapping[str, Any] | None) -> Said:
+        turn = Turn(session, Inbound(channel, user_id, "", is_private=False),
+                    Respondent(channel=channel, platform_user_id=user_id),
+                    self.manager_translator, self.config.style(channel),
+                    self.is_manager(channel, user_id), [Reply(text)])
+        return self._queue(turn, origin)

@@ -150,3 +150,36 @@ def test_sqlite_busy_beyond_the_budget_does_not_count_as_down() -> None:
     with pytest.raises(DatabaseDown):
         retrying(locked, sleep=sleep, clock=lambda: now[0], health=health)
     assert not health.known_down
+
+
+def test_a_wave_starts_wholly_with_its_command_once(make_settings: Callable[..., Any]) -> None:
+    """``/nps send``: every first question, the word to the manager and the command's inbox
+    row in one transaction; the same command again (a second process, a replay) starts
+    nothing."""
+    from bot.engine.outreach import Recipient
+    from bot.messages import SendTo
+    from bot.models import OutboxMessage, SurveyRun
+
+    engine = build_engine(make_settings(console_manager=True))
+    try:
+        command = engine.queues.receive("console", "cmd:1", "user:mgr", "{}")
+        assert command is not None
+        people = [Recipient("w1", "Ana"), Recipient("w2", "Radu", "ro-RO"), Recipient("w3")]
+        said = engine.start_wave(channel="console", manager_id="console-manager",
+                                 people=people, notice="Sending to 3", survey="nps",
+                                 campaign="wave-1", inbox_id=command)
+        assert [getattr(item, "text", "") for item in said][0] == "Sending to 3"
+        questions = [item for item in said if isinstance(item, SendTo)]
+        assert [q.user_id for q in questions] == ["w1", "w2", "w3"]
+        assert questions[1].text.startswith("Bună ziua!")  # in the language Slack gave
+        assert len(said.ids) == 4
+        again = engine.start_wave(channel="console", manager_id="console-manager",
+                                  people=people, notice="Sending to 3", survey="nps",
+                                  campaign="wave-1", inbox_id=command)
+        assert again == [] and again.ids == []
+        with Session(engine.db.read_engine) as s:
+            assert len(list(s.exec(select(SurveyRun)))) == 3
+            assert len(list(s.exec(select(OutboxMessage)))) == 4
+        assert statuses(engine) == [InboxStatus.DONE]
+    finally:
+        engine.db.dispose()

@@ -189,8 +189,8 @@ def test_a_newer_alert_edit_replaces_one_not_sent_yet(engine: Engine) -> None:
 def test_a_reply_takes_the_slot_an_alert_reserved_in_the_same_budget(engine: Engine) -> None:
     """The managers' group at 20 a minute, alerts queued in it: the manager's prompt goes at the
     next reserved slot (the alert's), and the alert at the prompt's; one budget, same moments."""
-    from bot.delivery.outbox import Planned, claim, enqueue, record
     from bot.delivery.outbox import Outcome as Said
+    from bot.delivery.outbox import Planned, claim, enqueue, record
 
     t0 = datetime(2026, 12, 1, tzinfo=UTC)
     group = [pacing.Rate("tg:group", per_second=1 / 3, burst=1)]
