@@ -18,12 +18,15 @@ from tests.telegram.standin import BotAPIStandIn
 
 pytestmark = pytest.mark.timeout(180)
 CUSTOMERS = 20
+FAST = {"telegram_chat_rate": "50", "telegram_group_rate": "3000"}
+"""Raised pacing: these tests are about processes under load, not about Telegram's limits (at
+20 a minute the managers' group alone made the polling test take 28 s)."""
 
 
 async def test_telegram_polling_worker(database_url: str, bot_processes: BotProcesses) -> None:
     async with BotAPIStandIn() as api:
         bot = bot_processes.start("worker", bot_env(database_url, telegram_api=api.base_url,
-                                                    telegram_chat_rate="50"))
+                                                    **FAST))
         await bot.wait_ready(until=lambda: bool(api.sent("getUpdates")))
         load = TelegramLoad(api)
         result = await load.run(CUSTOMERS, timeout=90)
@@ -43,7 +46,7 @@ async def test_telegram_webhook_and_slack_web(database_url: str,
         base = f"http://127.0.0.1:{port}"
         bot = bot_processes.start("web", bot_env(
             database_url, telegram_api=tg_api.base_url, slack_api=slack_api.base_url,
-            port=port, telegram_chat_rate="50", web_concurrency="1",
+            port=port, web_concurrency="1", **FAST,
             telegram_webhook_url=f"{base}/telegram/webhook",
             telegram_webhook_secret="load-test-secret"))
         await bot.wait_ready(healthz=port)

@@ -27,8 +27,11 @@ def test_the_command_is_the_projects_entry_point() -> None:
 async def test_worker_killed_and_restarted(database_url: str,
                                            bot_processes: BotProcesses) -> None:
     async with BotAPIStandIn() as api:
+        # Short leases: the message the Bot API accepted before the kill is sent again (the
+        # duplicate window) once its lease runs out, and the edit to Ana waits behind it.
         bot = bot_processes.start("worker", bot_env(
-            database_url, telegram_api=api.base_url, telegram_chat_rate="50"))
+            database_url, telegram_api=api.base_url, telegram_chat_rate="50",
+            outbox_lease_seconds="3", event_lease_seconds="2"))
         await bot.wait_ready(until=lambda: bool(api.sent("getUpdates")))
         ana = user(501, "Ana", "en")
         # The kill point: the moment the Bot API accepted the bot's first message to Ana,

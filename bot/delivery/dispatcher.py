@@ -68,6 +68,9 @@ class Dispatcher:
         self._unrecorded: list[Outcome] = []
         """Outcomes of sends whose recording failed (database down): :meth:`run` records
         them when the database is back, so a row sent is not sent again after its lease."""
+        self._held: set[int] = set()
+        """Rows this process claimed and has not recorded yet: claimed again after their
+        lease ran out (a send or an outage longer than the lease), they are not sent twice."""
         self.sent = 0
 
     def wake(self) -> None:
@@ -77,7 +80,17 @@ class Dispatcher:
         result: list[Delivery] = await self.call(
             self.queues.claim, self.channel, rates=self.sender.rates, lease=self.lease,
             hold=self.hold, limit=limit, ids=ids)
-        return result
+        fresh = [d for d in result if d.id not in self._held]
+        if len(fresh) < len(result):
+            log.warning("%s: %d rows claimed again while their outcome is still ours; not "
+                        "sent twice", self.channel, len(result) - len(fresh))
+        self._held.update(d.id for d in fresh)
+        return fresh
+
+    async def _record(self, outcomes: list[Outcome]) -> list[int]:
+        follow: list[int] = await self.call(self.queues.record, outcomes)
+        self._held.difference_update(o.id for o in outcomes)
+        return follow
 
     async def send_now(self, ids: Sequence[int]) -> None:
         """Send these rows at once, in order per destination, each after its pacing slot; a
@@ -91,7 +104,7 @@ class Dispatcher:
                     break
                 outcomes = await asyncio.gather(*(self._send(d) for d in claimed))
                 try:
-                    follow = await self.call(self.queues.record, list(outcomes))
+                    follow = await self._record(list(outcomes))
                 except DatabaseDown:
                     self._unrecorded.extend(outcomes)
                     raise
@@ -129,7 +142,7 @@ class Dispatcher:
                 if pending:
                     batch, pending[:] = list(pending), []
                     try:
-                        follow = await self.call(self.queues.record, batch)
+                        follow = await self._record(batch)
                     except DatabaseDown:
                         pending[:0] = batch  # recorded when the database is back
                         raise
@@ -155,7 +168,7 @@ class Dispatcher:
             await asyncio.wait(list(self._in_flight), timeout=10)
         if pending:
             try:
-                await self.call(self.queues.record, list(pending))
+                await self._record(list(pending))
             except DatabaseDown:
                 log.warning("%s dispatcher: outcomes of %d sends not recorded (database "
                             "down): they will be sent again", self.channel, len(pending))

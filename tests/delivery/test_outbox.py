@@ -234,3 +234,24 @@ def test_a_reply_takes_the_slot_an_alert_reserved_in_the_same_budget(engine: Eng
     assert claimed(6.0) == [(second, 6.0)]
     sent([second])
     assert claimed(9.0) == [(third, 9.0)]
+
+
+def test_a_send_longer_than_its_lease_is_not_sent_twice_by_its_own_process(
+        engine: Engine) -> None:
+    """The lease guards against a process that died; the process that still holds a row's
+    outcome (a slow platform, an outage that kept it from recording) does not send it again."""
+    ann = Person(engine, "ann", deliver=False)
+    ann.command("start")
+    written = len(rows(engine))
+
+    class Slow(ScriptedPlatform):
+        async def send(self, delivery: Any) -> Any:
+            if self.calls == 0:
+                await asyncio.sleep(0.6)  # six leases
+            return await super().send(delivery)
+
+    platform = Slow()
+    drain(Dispatcher(engine.queues, platform, lease=timedelta(milliseconds=100), poll=0.02),
+          engine)
+    assert len(platform.accepted) == written == len(set(platform.texts()))
+    assert {r.status for r in rows(engine)} == {OutboxStatus.SENT}
