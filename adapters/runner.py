@@ -3,7 +3,8 @@
 * ``web`` (:mod:`adapters.web`, under gunicorn): ``/slack/events``, ``/telegram/webhook`` and
   ``/healthz``; stateless, as many processes as ``WEB_CONCURRENCY`` says.
 * ``worker``: Telegram long polling (when there is no webhook; one poller at a time, enforced),
-  Slack Socket Mode (with ``SLACK_APP_TOKEN``), and the :func:`background_services`.
+  Slack Socket Mode (with ``SLACK_APP_TOKEN``), and the :func:`background_services`: the
+  dispatcher and inbox sweeper of the channels that ``web`` serves, and housekeeping.
 * ``run``: everything in one process (the web server in this process, no gunicorn), for one
   machine on SQLite; ``telegram`` and ``slack-socket`` run that one part.
 
@@ -16,10 +17,12 @@ import asyncio
 import logging
 import os
 import signal
+from typing import Any
 
 from aiohttp import web
 
 from adapters.engine_calls import EngineCalls
+from adapters.housekeeping import prune_until
 from adapters.services import Service, Services, TaskService
 from bot.app import build_engine
 from bot.engine import Engine
@@ -92,11 +95,42 @@ class WebSite:
         await self.runner.cleanup()
 
 
-def background_services(engine: Engine, settings: Settings, services: Services,
+class ChannelQueues:
+    """A channel whose requests the ``web`` role takes (a Telegram webhook, Slack over HTTP),
+    run by a ``worker`` for its queues alone: its dispatcher sends what is left in the outbox
+    and its sweeper processes what a stopped web process left in the inbox."""
+
+    def __init__(self, name: str, channel: Any) -> None:
+        self.name = name
+        self.channel = channel
+
+    async def start(self) -> None:
+        await self.channel.start()
+
+    async def stop(self) -> None:
+        await self.channel.stop()
+
+
+def background_services(engine: Engine, settings: Settings, mode: str, services: Services,
                         calls: EngineCalls) -> list[Service]:
-    """The services of the ``worker`` role (and of ``run``) that are no channel: the outbox
-    dispatcher and the inbox sweeper go here."""
-    return []
+    """The services of the ``worker`` role (and of ``run``) besides polling and Socket Mode:
+    housekeeping, and in a ``worker`` the queues of the channels that ``web`` serves."""
+    found: list[Service] = [TaskService(
+        "housekeeping", lambda stop: prune_until(engine, settings, stop), services)]
+    if mode != "worker":
+        return found  # ``run`` serves those channels itself
+    parts = plan(settings, "web")
+    if parts["telegram_webhook"]:
+        from adapters.telegram.app import TelegramChannel
+
+        found.append(ChannelQueues("telegram queues", TelegramChannel(
+            engine, settings, webhook=True, register=False, calls=calls)))
+    if parts["slack_http"]:
+        from adapters.slack.app import SlackChannel
+
+        found.append(ChannelQueues("slack queues", SlackChannel(engine, settings,
+                                                                 calls=calls)))
+    return found
 
 
 def services_for(engine: Engine, settings: Settings, mode: str, services: Services,
@@ -105,7 +139,7 @@ def services_for(engine: Engine, settings: Settings, mode: str, services: Servic
     parts = plan(settings, mode)
     found: list[Service] = []
     if parts["background"]:
-        found += background_services(engine, settings, services, calls)
+        found += background_services(engine, settings, mode, services, calls)
     if parts["web"]:
         found.append(WebSite(build_web_app(engine, settings, parts, calls=calls), settings))
     if parts["telegram_polling"]:

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="seconds a process owns an event it stored or claimed")
     outbox_lease_seconds: float = Field(
         default=30.0, gt=0, description="seconds a process owns an outbound message it claimed")
+    delivery_retention_days: float = Field(
+        default=7.0, gt=0, description="days processed events and closed outbound messages "
+        "are kept (a replay or redelivery inside them is still recognised)")
 
     telegram_bot_token: str = ""
     telegram_manager_ids: Annotated[frozenset[str], NoDecode] = frozenset()

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import signal
 import socket
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,3 +72,28 @@ async def test_web_ready_on_healthz_and_a_failure_shows_its_log(
     with pytest.raises(ProcessFailed, match="DATABASE_URL"):
         await broken.wait_ready(healthz=port, timeout=20)
     assert broken.returncode == 2
+
+
+async def test_a_worker_sends_what_web_left_in_the_outbox(
+        database_url: str, make_settings: Callable[..., Any],
+        bot_processes: BotProcesses) -> None:
+    """With a webhook, ``web`` takes the updates; a ``worker`` does not poll or register the
+    webhook, but it runs the Telegram queues: what a stopped web process left in the outbox
+    (here a survey written by nobody else) is sent by it."""
+    from bot.app import build_engine
+
+    engine = build_engine(make_settings())
+    try:
+        said = engine.start_survey_for(channel="telegram", user_id="601", chat_id="601",
+                                       display_name="Ioana", locale_hint="ro")
+        assert said.ids
+    finally:
+        engine.db.dispose()
+    async with BotAPIStandIn() as api:
+        bot = bot_processes.start("worker", bot_env(
+            database_url, telegram_api=api.base_url, telegram_chat_rate="50",
+            telegram_webhook_url="http://127.0.0.1:9/telegram/webhook"))
+        await api.wait_for(lambda: bool(api.sent("sendMessage", 601)), timeout=30)
+        assert api.sent("getUpdates") == [] and api.sent("setWebhook") == []
+        assert "Bună ziua!" in str(api.sent("sendMessage", 601)[0].params.get("text"))
+        assert await bot.terminate() == 0

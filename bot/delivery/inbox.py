@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, delete, exists, func, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -96,8 +96,7 @@ def waiting(session: Session, *, channel: str | None = None) -> int:
 
 
 def prune(session: Session, *, older_than: datetime) -> int:
-    from sqlalchemy import delete
-
+    """Forget events processed (or failed) before ``older_than``; how many."""
     result = session.execute(delete(InboxEvent).where(
         col(InboxEvent.status) != InboxStatus.RECEIVED,
         and_(col(InboxEvent.done_at).is_not(None), col(InboxEvent.done_at) < older_than)))

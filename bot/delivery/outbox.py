@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -281,3 +281,12 @@ def tally(session: Session, *, ids: Sequence[int]) -> tuple[int, int]:
     statuses = list(rows)
     open_ = sum(s in OUTBOX_WAITING for s in statuses)
     return open_, sum(s == OutboxStatus.SENT for s in statuses)
+
+
+def prune(session: Session, *, older_than: datetime) -> int:
+    """Forget rows closed (sent, failed, superseded) that were written before ``older_than``;
+    how many."""
+    result = session.execute(delete(OutboxMessage).where(
+        col(OutboxMessage.status).not_in(OUTBOX_WAITING),
+        col(OutboxMessage.created_at) < older_than))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -92,6 +92,12 @@ class Queues:
         """Outbox rows not closed yet."""
         return self._tx(lambda s: outbox.waiting(s, channel=channel))
 
+    def prune(self, older_than: datetime) -> tuple[int, int]:
+        """Forget processed events and closed outbound messages from before ``older_than``:
+        how many of each."""
+        return self._tx(lambda s: (inbox.prune(s, older_than=older_than),
+                                   outbox.prune(s, older_than=older_than)))
+
     def tally(self, ids: Sequence[int]) -> tuple[int, int]:
         """Of these outbox rows: how many are still to go, and how many were sent."""
         return self._tx(lambda s: outbox.tally(s, ids=ids))

@@ -168,7 +168,7 @@ def test_a_wave_starts_wholly_with_its_command_once(make_settings: Callable[...,
         said = engine.start_wave(channel="console", manager_id="console-manager",
                                  people=people, notice="Sending to 3", survey="nps",
                                  campaign="wave-1", inbox_id=command)
-        assert [getattr(item, "text", "") for item in said][0] == "Sending to 3"
+        assert getattr(said[0], "text", "") == "Sending to 3"
         questions = [item for item in said if isinstance(item, SendTo)]
         assert [q.user_id for q in questions] == ["w1", "w2", "w3"]
         assert questions[1].text.startswith("Bună ziua!")  # in the language Slack gave
