@@ -274,6 +274,9 @@ class OutboxMessage(SQLModel, table=True):
     """A newer pending row with the same key replaces this one while it is still pending."""
     status: str = Field(default=OutboxStatus.PENDING, max_length=16)
     attempts: int = 0
+    faults: int = 0
+    """Attempts that failed without the platform saying when to try again (5xx, network):
+    MAX_ATTEMPTS of these and the message is given up; rate limits are counted apart."""
     next_attempt_at: datetime = Field(default_factory=utcnow)
     slot_at: datetime | None = None
     """Its pacing slot, once reserved (so a row waiting for its slot is not paced twice)."""

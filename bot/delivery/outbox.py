@@ -232,7 +232,7 @@ def record(session: Session, outcomes: Sequence[Outcome], *, now: datetime) -> R
             row.status, row.sent_at, row.ref = OutboxStatus.SENT, now, outcome.ref[:128]
             done.sent.append((row, outcome))
         elif outcome.retry_after is not None and _retry(row, outcome):
-            wait = max(outcome.retry_after, 0) or backoff(row.attempts)
+            wait = max(outcome.retry_after, 0) or backoff(row.faults)
             row.status, row.slot_at = OutboxStatus.PENDING, None
             row.next_attempt_at = now + timedelta(seconds=wait)
             row.error = outcome.error[:500]
@@ -244,9 +244,12 @@ def record(session: Session, outcomes: Sequence[Outcome], *, now: datetime) -> R
 
 
 def _retry(row: OutboxMessage, outcome: Outcome) -> bool:
+    """Whether to try again: a rate limit up to MAX_RATE_LIMITED attempts in all, a fault up
+    to MAX_ATTEMPTS faults (the 429s between them do not count)."""
     if outcome.retry_after:  # the platform said when: a rate limit, not a fault
         return row.attempts < MAX_RATE_LIMITED
-    return row.attempts < MAX_ATTEMPTS
+    row.faults += 1
+    return row.faults < MAX_ATTEMPTS
 
 
 def next_due(session: Session, *, channel: str) -> datetime | None:

@@ -36,16 +36,22 @@ def reserve(session: Session, rates: Sequence[Rate], now: datetime) -> datetime:
     if not rates:
         return now
     keys = sorted({rate.key for rate in rates})  # one lock order for every process
-    table = PacingBucket.__table__  # type: ignore[attr-defined]
-    session.connection().execute(
-        insert_for(session)(table).on_conflict_do_nothing(index_elements=["key"]),
-        [{"key": key, "tat": now} for key in keys])
-    rows = {row.key: row for row in session.exec(
-        select(PacingBucket).where(col(PacingBucket.key).in_(keys))
-        .order_by(col(PacingBucket.key)).with_for_update())}
+    rows = _locked(session, keys)
+    if len(rows) < len(keys):  # a bucket's first message: made, then locked like the others
+        table = PacingBucket.__table__  # type: ignore[attr-defined]
+        session.connection().execute(
+            insert_for(session)(table).on_conflict_do_nothing(index_elements=["key"]),
+            [{"key": key, "tat": now} for key in keys if key not in rows])
+        rows = _locked(session, keys)
     buckets = [(rate, rows[rate.key]) for rate in rates]
     slot = max([now] + [bucket.tat - rate.tolerance for rate, bucket in buckets])
     for rate, bucket in buckets:
         bucket.tat = max(bucket.tat, slot) + rate.interval
         session.add(bucket)
     return slot
+
+
+def _locked(session: Session, keys: Sequence[str]) -> dict[str, PacingBucket]:
+    return {row.key: row for row in session.exec(
+        select(PacingBucket).where(col(PacingBucket.key).in_(keys))
+        .order_by(col(PacingBucket.key)).with_for_update())}

@@ -255,3 +255,16 @@ def test_a_send_longer_than_its_lease_is_not_sent_twice_by_its_own_process(
           engine)
     assert len(platform.accepted) == written == len(set(platform.texts()))
     assert {r.status for r in rows(engine)} == {OutboxStatus.SENT}
+
+
+def test_rate_limits_do_not_count_against_the_faults_a_message_may_meet(engine: Engine) -> None:
+    """Seven 429s then three 5xx: ten attempts, three faults; the message is delivered (the
+    Telegram storm test lost one this way when every attempt counted)."""
+    ann = Person(engine, "ann", deliver=False)
+    ann.command("start")
+    written = len(rows(engine))
+    platform = ScriptedPlatform(script=["429"] * 7 + ["500"] * 3)
+    drain(Dispatcher(engine.queues, platform, poll=0.02), engine, timeout=30)
+    assert len(platform.accepted) == written
+    assert {r.status for r in rows(engine)} == {OutboxStatus.SENT}
+    assert rows(engine)[0].faults == 3

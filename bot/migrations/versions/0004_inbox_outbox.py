@@ -50,6 +50,7 @@ def upgrade() -> None:
     sa.Column('supersede_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('faults', sa.Integer(), nullable=False, server_default='0'),
     sa.Column('next_attempt_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('slot_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('pace_keys', sqlmodel.sql.sqltypes.AutoString(length=400), nullable=True),
