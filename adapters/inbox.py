@@ -34,6 +34,7 @@ class InboxRunner(Generic[E]):
         self._process = process
         self._decode = decode
         self._pending: dict[int, E] = {}
+        self._running: set[asyncio.Task[object]] = set()
         self.locks = KeyedLocks()
 
     async def store(self, key: str, order_key: str, payload: str, event: E) -> int | None:
@@ -47,6 +48,10 @@ class InboxRunner(Generic[E]):
 
     async def run(self, inbox_id: int, order_key: str) -> None:
         """Process a stored event after the earlier ones of its order key."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
         async with self.locks(order_key):
             if inbox_id not in self._pending:
                 return  # processed already, as an earlier event of its key
@@ -55,6 +60,13 @@ class InboxRunner(Generic[E]):
             except DatabaseDown:
                 pass  # the sweeper keeps the order later
             await self._once(self._pending.get(inbox_id), inbox_id, None)
+
+    async def drain(self, timeout: float) -> None:
+        """Wait (up to ``timeout`` seconds) for the events being processed, so that stopping
+        the process does not destroy them halfway (they would wait for the sweeper)."""
+        running = [t for t in self._running if t is not asyncio.current_task()]
+        if running:
+            await asyncio.wait(running, timeout=timeout)
 
     async def _once(self, event: E | None, inbox_id: int, row: InboxEvent | None) -> None:
         self._pending.pop(inbox_id, None)

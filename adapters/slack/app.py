@@ -56,6 +56,9 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
+DRAIN_SECONDS = 10.0
+"""How long stopping waits for the events being processed."""
+
 EVENTS_PATH = "/slack/events"
 CHANNEL_KEY: web.AppKey[SlackChannel] = web.AppKey("slack_channel")
 Ack = Callable[..., Awaitable[Any]]
@@ -154,6 +157,7 @@ class SlackChannel(Waves):
     async def stop(self) -> None:
         for task in list(self.waves):  # the messages are in the outbox; only the tally stops
             task.cancel()
+        await self.inbox.drain(DRAIN_SECONDS)  # bolt's listener tasks at our events
         self._stop.set()
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=15)
