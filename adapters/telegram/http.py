@@ -9,7 +9,9 @@ as a web process serves it, PostgreSQL, 1000 customers 50 at a time, two shared 
 runs): 49 and 62 updates a second on this client against 28 and 32 on python-telegram-bot's
 ``HTTPXRequest`` (1.75× and 1.91×); the bare echo bot, 155 and 210 against 74 and 97.  Paced at
 30 updates a second, below saturation, the client makes no difference that holds from run to
-run (p99 142 ms against 3.0 s in the busier run, 56 against 26 ms in the quieter one).
+run (p99 142 ms against 3.0 s in the busier run, 56 against 26 ms in the quieter one).  Again
+on the durable design (inbox and outbox, issue 10; same command): 75 against 54 updates a
+second (1.40×), paced p99 34 against 23 ms; the bare echo bot 1229 against 326.
 
 Bodies are sent as ``HTTPXRequest`` sends them (form fields, or
 multipart when a file is uploaded) and its four timeouts apply as there
