@@ -11,7 +11,7 @@ runs): 49 and 62 updates a second on this client against 28 and 32 on python-tel
 30 updates a second, below saturation, the client makes no difference that holds from run to
 run (p99 142 ms against 3.0 s in the busier run, 56 against 26 ms in the quieter one).  Again
 on the durable design (inbox and outbox, issue 10; same command): 75 against 54 updates a
-second (1.40×), paced p99 34 against 23 ms; the bare echo bot 1229 against 326.
+second (1.40×), paced p99 34 against 23 ms; the bare echo bot 1229 against 346.
 
 Bodies are sent as ``HTTPXRequest`` sends them (form fields, or
 multipart when a file is uploaded) and its four timeouts apply as there
