@@ -122,8 +122,9 @@ def claim(session: Session, *, channel: str, now: datetime, lease: timedelta,
     # The first waiting row of its destination, by lane and then id: a correlated subquery
     # that both databases run as one step along the partial index ix_outbox_waiting per
     # candidate (NOT EXISTS with id < id became a quadratic anti-join on PostgreSQL: minutes
-    # for 10,000 waiting rows).  So a manager's prompt goes to the managers' chat before the
-    # alerts queued there at the group's pace, and each lane keeps its order.
+    # for 10,000 waiting rows).  So a reply to a chat goes before the campaign messages
+    # waiting for it, and each lane keeps its order (across destinations that share a budget,
+    # such as the managers' chat, _take_over gives a reply the next slot).
     earlier = aliased(OutboxMessage)
     first = (select(col(earlier.id))
              .where(col(earlier.channel) == col(OutboxMessage.channel),
@@ -159,7 +160,8 @@ def claim(session: Session, *, channel: str, now: datetime, lease: timedelta,
                 slot = _take_over(session, row, keys, slot)
         if slot - now > hold:
             row.status, row.next_attempt_at, row.slot_at = OutboxStatus.PENDING, slot, slot
-            row.pace_keys = (keys or row.pace_keys or "")[:400] or None
+            if keys:  # a slot reserved just now; one reserved before keeps its buckets
+                row.pace_keys = keys[:400]
             session.add(row)
             continue
         row.status, row.lease_until, row.slot_at = OutboxStatus.SENDING, now + lease, slot
