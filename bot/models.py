@@ -21,6 +21,7 @@ class RunStatus(StrEnum):
     COMPLETED = "completed"
     STOPPED = "stopped"  # the person opted out, or cannot be reached
     REPLACED = "replaced"  # another survey started before this one ended
+    EXPIRED = "expired"  # its campaign's time to answer ran out
 
 
 class AlertStatus(StrEnum):
@@ -86,6 +87,9 @@ class Respondent(SQLModel, table=True):
     opted_out: bool = False
     unreachable: bool = False
     pending_alert_id: int | None = None
+    customer_id: int | None = Field(default=None, foreign_key="customers.id",
+                                    ondelete="SET NULL", index=True)
+    """The customer this identity belongs to (bot/campaign_tables.py)."""
     first_seen: datetime = Field(default_factory=utcnow)
     last_seen: datetime = Field(default_factory=utcnow)
 
@@ -103,6 +107,8 @@ class SurveyRun(SQLModel, table=True):
     step: int = 0
     status: str = Field(default=RunStatus.ACTIVE, max_length=16)
     last_answer_id: int | None = None
+    invitation_id: int | None = Field(default=None, index=True)
+    """The invitation that started it; None when the person started it themselves."""
     started_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = None
@@ -134,6 +140,8 @@ class Answer(SQLModel, table=True):
     locale: str = Field(max_length=8)
     channel: str = Field(max_length=16)
     event_id: str | None = Field(default=None, max_length=128)
+    invitation_id: int | None = None
+    """The invitation whose survey it answers; None: the person came by themselves."""
     created_at: datetime = Field(default_factory=utcnow)
     commented_at: datetime | None = None
     is_test: bool = False
@@ -298,3 +306,7 @@ class PacingBucket(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=160)
     tat: datetime = Field(default_factory=utcnow)
+
+
+# The audience and campaign tables, registered with these (respondents point at customers).
+from bot import campaign_tables as campaign_tables  # noqa: E402

@@ -71,7 +71,28 @@ class Settings(BaseSettings):
         default=7.0, gt=0, description="days processed events and closed outbound messages "
         "are kept (a replay or redelivery inside them is still recognised)")
 
+    survey_cooldown_days: float = Field(
+        default=30.0, ge=0, le=3650, description="days nobody is asked again by a campaign or "
+        "the API, whatever the channel (a person who starts a survey is never refused)")
+    survey_cooldown_metrics: Annotated[dict[str, float], NoDecode] = Field(
+        default_factory=dict, description="a metric's own cooldown, counting only surveys of "
+        "that metric: csat=0,ces=7")
+    send_window: str = Field(
+        default="09:00-20:00", description="local hours (the customer's time zone, else "
+        "REPORT_TIMEZONE) when campaign sends and reminders go out; 00:00-24:00: any time")
+    campaign_reminders: int = Field(
+        default=1, ge=0, le=5, description="reminders a campaign with --remind-after sends")
+    api_token: str = Field(
+        default="", description="Bearer token of the HTTP API (/api/v1); the API is off "
+        "without it")
+    webhook_url: str = Field(default="", description="where answer, comment, alert and "
+                             "opt-out events are posted (signed with WEBHOOK_SECRET)")
+    webhook_secret: str = ""
+
     telegram_bot_token: str = ""
+    telegram_bot_username: str = Field(
+        default="", description="the bot's @username for deep links; asked with getMe when "
+        "empty")
     telegram_manager_ids: Annotated[frozenset[str], NoDecode] = frozenset()
     telegram_alert_chat_id: str = ""
     telegram_webhook_url: str = ""
@@ -85,6 +106,10 @@ class Settings(BaseSettings):
     telegram_group_burst: int = Field(default=3, ge=1, le=100)
     telegram_bulk_rate: float = Field(
         default=30.0, gt=0, description="campaign messages a second to many people")
+    telegram_paid_broadcast: bool = Field(
+        default=False, description="send campaigns with allow_paid_broadcast (Telegram Stars, "
+        "eligible bots): TELEGRAM_PAID_BROADCAST_RATE a second instead of TELEGRAM_BULK_RATE")
+    telegram_paid_broadcast_rate: float = Field(default=1000.0, gt=0, le=1000)
 
     slack_bot_token: str = ""
     slack_signing_secret: str = ""
@@ -102,11 +127,38 @@ class Settings(BaseSettings):
     slack_wave_per_second: float = Field(
         default=1.0, gt=0, le=50, description="survey DMs a second when a manager sends a wave"
     )
+    slack_lookup_per_minute: float = Field(
+        default=50.0, gt=0, le=1000, description="users.lookupByEmail calls a minute (to find "
+        "imported customers by e-mail)")
 
     @field_validator("telegram_manager_ids", "slack_manager_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> frozenset[str]:
         return _id_set(value)
+
+    @field_validator("survey_cooldown_metrics", mode="before")
+    @classmethod
+    def _metric_days(cls, value: object) -> dict[str, float]:
+        if isinstance(value, dict):
+            return {str(k).strip().lower(): float(v) for k, v in value.items()}
+        days: dict[str, float] = {}
+        for item in _id_set(value):
+            metric, sep, number = item.partition("=")
+            try:
+                days[metric.strip().lower()] = float(number) if sep else float("nan")
+            except ValueError:
+                raise ValueError(f"{item!r}: expected metric=days, e.g. csat=0") from None
+            if not 0 <= days[metric.strip().lower()] <= 3650:
+                raise ValueError(f"{item!r}: days must be a number from 0 to 3650")
+        return days
+
+    @field_validator("send_window")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        from bot.sendwindow import parse_window
+
+        parse_window(value)
+        return value.strip()
 
     @field_validator("default_locale", "manager_locale")
     @classmethod

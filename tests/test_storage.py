@@ -115,3 +115,20 @@ def test_old_event_ids_are_pruned(make_settings: Callable[..., Any]) -> None:
         assert p.command("help", event_id="new-1") == []  # still remembered
     finally:
         engine.db.dispose()
+
+
+def test_the_migrations_make_the_schema_the_models_describe(database_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import create_engine
+    from sqlmodel import SQLModel
+
+    import bot.models  # noqa: F401  (every table)
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    finally:
+        engine.dispose()
+    assert diff == []

@@ -5,9 +5,8 @@ waits for the score of question ``i``, ``2·i+1`` for its follow-up comment."""
 from __future__ import annotations
 
 import logging
-import re
 
-from bot import privacy, store
+from bot import deeplinks, privacy, store
 from bot.answers import parse_score
 from bot.buttons import Score, Skip
 from bot.engine.alerts import Alerts
@@ -18,8 +17,6 @@ from bot.prompts import columns_for, question_text, score_choices, skip_choice
 from bot.surveys import Question, Survey
 
 log = logging.getLogger(__name__)
-
-_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 def _id(row: SurveyRun | Answer) -> int:
@@ -54,17 +51,18 @@ class Conversation:
         self.ask(turn, run, survey.questions[0], intro)
 
     def resolve_payload(self, payload: str) -> tuple[Survey, str | None]:
-        """A deep-link payload names a survey, a campaign, or ``<survey>__<campaign>``."""
+        """A shared deep-link payload names a survey, a campaign, or ``<survey>__<campaign>``
+        (:mod:`bot.deeplinks`)."""
         surveys = self.config.surveys
-        if not payload:
-            return surveys.default, None
-        if not _PAYLOAD.match(payload):
+        decoded = deeplinks.decode(payload)
+        if decoded is None:
             log.warning("malformed start payload %r: starting the default survey", payload[:80])
             return surveys.default, None
-        name, _, campaign = payload.partition("__")
-        survey = surveys.get(name)
+        if decoded.name is None:
+            return surveys.default, None
+        survey = surveys.get(decoded.name)
         if survey is not None:
-            return survey, campaign or None
+            return survey, decoded.campaign
         return surveys.default, payload
 
     # ------------------------------------------------------------------ asking

@@ -1,0 +1,1 @@
+"""The audience: customers across channels, their typed attributes, personal links, imports."""
