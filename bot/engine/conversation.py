@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from bot import deeplinks, privacy, store
+from bot import deeplinks, privacy, store, webhooks
 from bot.answers import parse_score
 from bot.buttons import Score, Skip
 from bot.engine.alerts import Alerts
@@ -173,6 +173,7 @@ class Conversation:
             locale=turn.person.locale, channel=turn.channel, event_id=turn.inbound.event_id,
             created_at=now, is_test=turn.is_manager,
         ), zone=self.config.report_zone)
+        webhooks.answer_created(self.config, turn.session, answer)
         if pressed:
             turn.say(EditPressed(question.text.render(turn.t) + "\n" + turn.t.gettext(
                 "Your answer: {score}").format(score=score)))
@@ -201,6 +202,7 @@ class Conversation:
             answer.comment = text[:limit]
             answer.commented_at = self.config.clock()
             turn.session.add(answer)
+            webhooks.comment_created(self.config, turn.session, answer)
             self.alerts.comment_added(turn, answer)
         if len(text) > limit:
             turn.say(Reply(t.ngettext(
