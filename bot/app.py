@@ -75,4 +75,5 @@ def build_engine(settings: Settings, *, migrate: bool = True) -> Engine:
             cooldown_days=settings.survey_cooldown_days,
             cooldown_metrics=dict(settings.survey_cooldown_metrics),
             send_window=settings.send_window, reminders=settings.campaign_reminders),
+        webhooks=bool(settings.webhook_url),
     )

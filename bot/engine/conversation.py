@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from bot import deeplinks, privacy, store
+from bot import deeplinks, privacy, store, webhooks
 from bot.answers import parse_score
 from bot.buttons import Score, Skip
 from bot.campaigns.outcome import answered
@@ -179,6 +179,7 @@ class Conversation:
         ), zone=self.config.report_zone)
         if run.invitation_id is not None:
             answered(turn.session, run.invitation_id, now)
+        webhooks.answer_created(self.config, turn.session, answer)
         if pressed:
             turn.say(EditPressed(question.text.render(turn.t) + "\n" + turn.t.gettext(
                 "Your answer: {score}").format(score=score)))
@@ -207,6 +208,7 @@ class Conversation:
             answer.comment = text[:limit]
             answer.commented_at = self.config.clock()
             turn.session.add(answer)
+            webhooks.comment_created(self.config, turn.session, answer)
             self.alerts.comment_added(turn, answer)
         if len(text) > limit:
             turn.say(Reply(t.ngettext(
