@@ -116,6 +116,9 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--seed", type=int, default=7, help="random seed (the same data each time)")
     seed.add_argument("--force", action="store_true",
                       help="add demo answers even where real answers are stored")
+    from bot.cli_customers import add_parser as customers_parser
+
+    customers_parser(sub)
     i18n = sub.add_parser("i18n", help="translation catalogs")
     i18n_sub = i18n.add_subparsers(dest="i18n_cmd", required=True, metavar="COMMAND",
                                    help="what to do with the catalogs")
@@ -383,6 +386,10 @@ def _dispatch(settings: Settings, args: argparse.Namespace, backoff: Backoff | N
         return _demo_seed(settings, args)
     if args.cmd == "export":
         return _export(settings, args)
+    if args.cmd == "customers":
+        from bot.cli_customers import run as customers
+
+        return customers(settings, args)
     if args.cmd in CHANNEL_COMMANDS:
         if channels is None:
             raise UsageError(f"{args.cmd}: this command starts channels; run it as the "
