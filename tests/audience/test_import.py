@@ -21,7 +21,7 @@ from bot.audience.customers import CustomerRecord, customer_of, upsert_customer
 from bot.audience.importer import ImportResult, import_customers
 from bot.audience.records import parse_record
 from bot.audience.source import open_source
-from bot.campaign_tables import Customer, CustomerAttribute
+from bot.campaign_tables import Customer, CustomerAttribute, LinkToken
 from bot.db import Database, open_database
 from bot.models import Respondent
 from tests.test_cli_failures import assert_one_line
@@ -310,3 +310,44 @@ def test_a_record_is_parsed_once_for_every_way_in() -> None:
                                     attributes=record.attributes)
     assert {k: (v.kind, v.number) for k, v in record.attributes.items()} == {
         "plan": ("text", None), "seats": ("number", 3.0)}
+
+
+@pytest.mark.parametrize(("args", "settings", "wanted"), [
+    (["--survey", "nope"], {"TELEGRAM_BOT_USERNAME": "b"}, "--survey nope: no such survey"),
+    (["--campaign", "p-spring"], {"TELEGRAM_BOT_USERNAME": "b"}, "kept for personal"),
+    (["--campaign", "a__b"], {"TELEGRAM_BOT_USERNAME": "b"}, "__ separates"),
+    ([], {}, "set TELEGRAM_BOT_USERNAME"),
+    ([], {"TELEGRAM_BOT_TOKEN": "1:x", "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot"},
+     "could not ask Telegram"),
+])
+def test_links_refuse_what_they_cannot_make(env: str, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str],
+                                            args: list[str], settings: dict[str, str],
+                                            wanted: str) -> None:
+    for key in ("TELEGRAM_BOT_USERNAME", "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in settings.items():
+        monkeypatch.setenv(key, value)
+    target = tmp_path / "links.csv"
+    assert main(["customers", "links", *args, "-o", str(target)]) == 2
+    assert_one_line(capsys.readouterr().err, wanted)
+    assert not target.exists()
+
+
+def test_links_with_the_username_set(env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "@acme_survey_bot")
+    path = write(tmp_path, "c.csv", "external_id,name\nx1,Ana\n")
+    assert main(["customers", "import", str(path)]) == 0
+    assert main(["customers", "links", "--campaign", "spring"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-2] == "external_id,name,email,telegram_link"
+    assert out[-1].startswith("x1,Ana,,https://t.me/acme_survey_bot?start=p-")
+    db = open_database(env)
+    try:
+        with Session(db.read_engine) as s:
+            link = s.exec(select(LinkToken)).one()
+        assert (link.survey, link.campaign, link.bound_to) == ("default", "spring", None)
+    finally:
+        db.dispose()
