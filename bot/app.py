@@ -70,4 +70,5 @@ def build_engine(settings: Settings, *, migrate: bool = True) -> Engine:
         resurvey_erased=settings.resurvey_erased,
         report_timezone=settings.report_timezone,
         event_lease=timedelta(seconds=settings.event_lease_seconds),
+        webhooks=bool(settings.webhook_url),
     )

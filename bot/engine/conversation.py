@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from bot import deeplinks, privacy, store
+from bot import deeplinks, privacy, store, webhooks
 from bot.answers import parse_score
 from bot.audience import links
 from bot.buttons import Score, Skip
@@ -180,6 +180,7 @@ class Conversation:
             locale=turn.person.locale, channel=turn.channel, event_id=turn.inbound.event_id,
             created_at=now, is_test=turn.is_manager,
         ), zone=self.config.report_zone)
+        webhooks.answer_created(self.config, turn.session, answer)
         if pressed:
             turn.say(EditPressed(question.text.render(turn.t) + "\n" + turn.t.gettext(
                 "Your answer: {score}").format(score=score)))
@@ -208,6 +209,7 @@ class Conversation:
             answer.comment = text[:limit]
             answer.commented_at = self.config.clock()
             turn.session.add(answer)
+            webhooks.comment_created(self.config, turn.session, answer)
             self.alerts.comment_added(turn, answer)
         if len(text) > limit:
             turn.say(Reply(t.ngettext(

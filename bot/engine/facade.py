@@ -68,13 +68,14 @@ class Engine(Outreach):
         report_timezone: str = "UTC",
         clock: Callable[[], datetime] = utcnow,
         event_lease: timedelta = EVENT_LEASE,
+        webhooks: bool = False,
     ) -> None:
         self.db = db
         self.config = EngineConfig(
             surveys=surveys, managers=dict(managers), manager_locale=manager_locale,
             default_locale=default_locale, channel_locales=dict(channel_locales or {}),
             comment_max_length=comment_max_length, resurvey_erased=resurvey_erased,
-            report_zone=ZoneInfo(report_timezone), clock=clock)
+            report_zone=ZoneInfo(report_timezone), clock=clock, webhooks=webhooks)
         self.alerts = Alerts(self.config)
         self.conversation = Conversation(self.config, self.alerts)
         self.account = Account(self.config, self.conversation, self.alerts)

@@ -28,6 +28,8 @@ class EngineConfig:
     channel_locales: Mapping[str, str] = field(default_factory=dict)
     comment_max_length: int = 2000
     resurvey_erased: bool = False
+    webhooks: bool = False
+    """WEBHOOK_URL is set: answers, comments, alerts and opt-outs write events to the outbox."""
     report_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     """REPORT_TIMEZONE: summaries' days and the days the rollup counts."""
     clock: Callable[[], datetime] = utcnow
