@@ -64,12 +64,21 @@ def customer(external_id: str, **fields: Any) -> CustomerRecord:
 
 def deliver(engine: Engine, channel: str, ids: Sequence[int], *, sent: bool = True,
             unreachable: bool = False, error: str = "") -> list[Delivery]:
-    """Claim ``ids`` and record what the platform said to each."""
-    claimed = engine.queues.claim(channel, rates=lambda _row: (), lease=LEASE, hold=LEASE,
-                                  limit=max(len(ids), 1), ids=list(ids))
-    engine.queues.record([Outcome(d.id, sent, ref="m" if sent else "",
-                                  error=error, unreachable=unreachable) for d in claimed])
-    return claimed
+    """Claim ``ids`` (one message of a destination at a time, as the dispatcher does) and
+    record what the platform said to each."""
+    out: list[Delivery] = []
+    left = list(ids)
+    while left:
+        claimed = engine.queues.claim(channel, rates=lambda _row: (), lease=LEASE, hold=LEASE,
+                                      limit=len(left), ids=left)
+        if not claimed:
+            break
+        engine.queues.record([Outcome(d.id, sent, ref="m" if sent else "",
+                                      error=error, unreachable=unreachable) for d in claimed])
+        out += claimed
+        done = {d.id for d in claimed}
+        left = [i for i in left if i not in done]
+    return out
 
 
 def tick_all(engine: Engine, channel: str, ahead: int = 50, **outcome: Any) -> list[SendTo]:
