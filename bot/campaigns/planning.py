@@ -140,9 +140,7 @@ def invitation_values(campaign: Campaign, customer_id: int, decision: Decision,
         "respondent_id": decision.respondent_id,
         "status": InvitationStatus.SKIPPED if decision.reason else InvitationStatus.PLANNED,
         "reason": decision.reason, "error": "", "due_at": extra.pop("due_at", campaign.start_at),
-        "reminders_sent": 0, "next_reminder_at": None, "sent_at": None, "answered_at": None,
-        "expires_at": None, "run_id": None, "outbox_id": None, "idempotency_key": None,
-        "cooldown_days": None, "survey": None, "created_at": now, **extra}
+        "reminders_sent": 0, "created_at": now, **extra}
 
 
 def _customers(session: Session, audience: ColumnElement[bool], cooldown: Cooldown,
