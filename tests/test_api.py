@@ -149,6 +149,13 @@ async def test_run_serves_the_api_with_api_token_alone(make_settings: Callable[.
         await asyncio.wait_for(task, timeout=15)
 
 
+@pytest.mark.parametrize("mode,served", [("web", True), ("run", True), ("worker", False)])
+def test_the_roles_that_serve_the_api(make_settings: Callable[..., Any], mode: str,
+                                      served: bool) -> None:
+    assert plan(make_settings(api_token=TOKEN), mode)["api"] is served
+    assert plan(make_settings(), mode)["api"] is False
+
+
 # ---------------------------------------------------------------------- the body
 
 
@@ -308,7 +315,12 @@ async def test_a_database_outage_is_503_with_retry_after(postgres_url: str) -> N
                 status, body, headers = await found.get("/api/v1/summary")
                 assert status == 503 and headers["Retry-After"].isdigit()
                 _error(body, "unavailable")
+                status, body, headers = await found.post(GOOD)
+                assert status == 503 and headers["Retry-After"].isdigit()
+                _error(body, "unavailable")
                 proxy.restore()
                 assert (await found.get("/api/v1/summary"))[0] == 200
+                status, body, headers = await found.post(GOOD)  # nothing was done before
+                assert status == 202 and "Idempotent-Replayed" not in headers, body
         finally:
             engine.db.dispose()
