@@ -171,7 +171,7 @@ class Conversation:
             campaign=run.campaign, question_key=question.key, metric=question.metric,
             score=score, scale_min=low, scale_max=high, bucket=bucket,
             locale=turn.person.locale, channel=turn.channel, event_id=turn.inbound.event_id,
-            created_at=now, is_test=turn.is_manager,
+            created_at=now, is_test=turn.is_manager, invitation_id=run.invitation_id,
         ), zone=self.config.report_zone)
         if pressed:
             turn.say(EditPressed(question.text.render(turn.t) + "\n" + turn.t.gettext(
