@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import logging
 
-from bot import deeplinks, privacy, store
+from bot import deeplinks, privacy, store, webhooks
 from bot.answers import parse_score
 from bot.buttons import Score, Skip
+from bot.campaigns.outcome import answered
 from bot.engine.alerts import Alerts
 from bot.engine.turn import EngineConfig, Turn
 from bot.messages import EditPressed, Notice, Reply
@@ -45,7 +46,7 @@ class Conversation:
             self.reask(turn, current, t.gettext("Let us continue where we left off."))
             return
         run = store.start_run(session=turn.session, respondent_id=turn.person_id,
-                              survey=survey.name, campaign=campaign)
+                              survey=survey.name, campaign=campaign, now=self.config.clock())
         intro = (t.gettext("Welcome back! You will receive surveys again.") if welcome_back
                  else t.gettext("Hello! We would value your opinion; it takes a minute."))
         self.ask(turn, run, survey.questions[0], intro)
@@ -134,6 +135,9 @@ class Conversation:
         if run is None or run.respondent_id != turn.person.id:
             turn.say(Notice(turn.t.gettext("These buttons are not yours.")))
             return None
+        if run.status == RunStatus.EXPIRED:
+            turn.say(Notice(turn.t.gettext("This survey has closed. Thank you all the same.")))
+            return None
         if run.status != RunStatus.ACTIVE or run.step != step:
             turn.say(Notice(turn.t.gettext("This question has already been answered.")))
             return None
@@ -171,8 +175,11 @@ class Conversation:
             campaign=run.campaign, question_key=question.key, metric=question.metric,
             score=score, scale_min=low, scale_max=high, bucket=bucket,
             locale=turn.person.locale, channel=turn.channel, event_id=turn.inbound.event_id,
-            created_at=now, is_test=turn.is_manager,
+            created_at=now, is_test=turn.is_manager, invitation_id=run.invitation_id,
         ), zone=self.config.report_zone)
+        if run.invitation_id is not None:
+            answered(turn.session, run.invitation_id, now)
+        webhooks.answer_created(self.config, turn.session, answer)
         if pressed:
             turn.say(EditPressed(question.text.render(turn.t) + "\n" + turn.t.gettext(
                 "Your answer: {score}").format(score=score)))
@@ -201,6 +208,7 @@ class Conversation:
             answer.comment = text[:limit]
             answer.commented_at = self.config.clock()
             turn.session.add(answer)
+            webhooks.comment_created(self.config, turn.session, answer)
             self.alerts.comment_added(turn, answer)
         if len(text) > limit:
             turn.say(Reply(t.ngettext(

@@ -20,12 +20,14 @@ from sqlmodel import Session
 
 from bot import buttons, store
 from bot.campaigns.chat import send_args
+from bot.campaigns.spec import CampaignRules
 from bot.db import Database
 from bot.delivery import inbox, outbox
 from bot.delivery.outbox import Planned
 from bot.engine import outcomes
 from bot.engine.account import Account
 from bot.engine.alerts import Alerts
+from bot.engine.campaigns import Campaigns
 from bot.engine.chatsend import ChatSends
 from bot.engine.conversation import Conversation
 from bot.engine.lookups import Lookups
@@ -54,7 +56,7 @@ PRUNE_EVERY = 1000
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
-class Engine(Outreach, ChatSends, Lookups):
+class Engine(Outreach, Campaigns, ChatSends, Lookups):
     """The channel-agnostic survey bot."""
 
     def __init__(
@@ -71,13 +73,16 @@ class Engine(Outreach, ChatSends, Lookups):
         report_timezone: str = "UTC",
         clock: Callable[[], datetime] = utcnow,
         event_lease: timedelta = EVENT_LEASE,
+        campaign_rules: CampaignRules | None = None,
+        webhooks: bool = False,
     ) -> None:
         self.db = db
         self.config = EngineConfig(
             surveys=surveys, managers=dict(managers), manager_locale=manager_locale,
             default_locale=default_locale, channel_locales=dict(channel_locales or {}),
             comment_max_length=comment_max_length, resurvey_erased=resurvey_erased,
-            report_zone=ZoneInfo(report_timezone), clock=clock)
+            report_zone=ZoneInfo(report_timezone), clock=clock, webhooks=webhooks,
+            campaign_rules=campaign_rules or CampaignRules())
         self.alerts = Alerts(self.config)
         self.conversation = Conversation(self.config, self.alerts)
         self.account = Account(self.config, self.conversation, self.alerts)
@@ -351,6 +356,11 @@ class Engine(Outreach, ChatSends, Lookups):
         if self.is_manager(channel, user_id):
             return self.config.manager_locale
         return self.config.default_for(channel)
+
+    def campaign_tick(self, channel: str, *, ahead: int) -> list[int]:
+        """The feeder's step (:class:`~bot.engine.campaigns.Campaigns`), then the word to the
+        managers of chat campaigns whose sends are over (:class:`ChatSends`)."""
+        return super().campaign_tick(channel, ahead=ahead) + self.campaign_notices(channel)
 
     def state_get(self, key: str) -> str | None:
         with Session(self.db.read_engine) as session:
