@@ -108,10 +108,10 @@ def launched_text(count: int, per_second: float | None, t: Translator) -> str:
         return t.ngettext("Sending the survey to {count} person.",
                           "Sending the survey to {count} people.", count).format(
             count=t.number(count))
-    rate = per_second if per_second < 10 else round(per_second)
+    digits = 0 if per_second >= 10 or float(per_second).is_integer() else 1
     return t.ngettext("Sending the survey to {count} person, about {rate} a second.",
                       "Sending the survey to {count} people, about {rate} a second.",
-                      count).format(count=t.number(count), rate=t.number(rate))
+                      count).format(count=t.number(count), rate=t.number(per_second, digits))
 
 
 def error_text(error: CampaignError, cmd: str, t: Translator) -> str:

@@ -92,6 +92,8 @@ class ChatSends:
         cmd = self.config.style(inbound.channel).spell(metric)
         if not args and targets is None:
             return [Reply(chat.usage_text(cmd, t))]
+        if targets is not None and not targets:  # named, but nobody who can receive it
+            return [Reply(chat.nobody_text(Preview(0, "", 0, {}), cmd, t, named=True))]
         if targets:
             self._meet(inbound.channel, targets)
         seed = f"{inbound.channel}:{inbound.event_id}" if inbound.event_id else None
@@ -150,7 +152,7 @@ class ChatSends:
             counts = session.execute(
                 select(col(Invitation.status), col(Invitation.reason), func.count()).where(
                     col(Invitation.campaign_id) == row.id).group_by(
-                    col(Invitation.status), col(Invitation.reason))).tuples().all()
+                    col(Invitation.status), col(Invitation.reason))).all()
         skipped: dict[str, int] = {}
         recipients = 0
         for status, reason, count in counts:
@@ -239,7 +241,7 @@ class ChatSends:
             counts: dict[str, int] = dict(session.execute(
                 select(col(Invitation.status), func.count()).where(
                     col(Invitation.campaign_id) == campaign.id).group_by(
-                    col(Invitation.status))).tuples().all())
+                    col(Invitation.status))).all())
             sent = counts.get(Status.SENT, 0)
             planned = load_origin(campaign.origin).get("recipients")
             count = planned if isinstance(planned, int) else sum(

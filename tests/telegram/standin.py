@@ -83,9 +83,9 @@ NO_STARS = "Bad Request: BALANCE_TOO_LOW"
 """Telegram does not document its refusals of ``allow_paid_broadcast``: these follow the Bot
 API's forms (a sentence, or the MTProto error name it passes on for a Stars balance)."""
 
-__all__ = ["ANY_SEND", "NOT_ELIGIBLE", "NO_STARS", "BOT_ID", "BOT_USERNAME", "GROUP", "PRIVATE", "SEND_METHODS", "TOKEN",
-           "BotAPIStandIn", "Call", "TelegramLimits", "bot_user", "chat_of", "refusal", "user",
-           "utf16_units"]
+__all__ = ["ANY_SEND", "BOT_ID", "BOT_USERNAME", "GROUP", "NOT_ELIGIBLE", "NO_STARS", "PRIVATE",
+           "SEND_METHODS", "TOKEN", "BotAPIStandIn", "Call", "TelegramLimits", "bot_user",
+           "chat_of", "refusal", "user", "utf16_units"]
 
 
 @dataclass

@@ -39,8 +39,13 @@ async def _audience(tg: Harness) -> None:
     await tg.person(305, "P305", "en").say("/start")
 
 
-def _asked(tg: Harness, uid: int, question: str = NPS_Q) -> int:
-    return sum(question in text for text in tg.api.texts_to(uid))
+def _asked(tg: Harness, uid: int, question: str = NPS_Q, *, since: int = 0) -> int:
+    """How many times ``uid`` was asked ``question`` after their first ``since`` messages."""
+    return sum(question in text for text in tg.api.texts_to(uid)[since:])
+
+
+def _seen(tg: Harness, people: tuple[int, ...]) -> dict[int, int]:
+    return {uid: len(tg.api.texts_to(uid)) for uid in people}
 
 
 async def test_preview_send_and_the_word_when_it_is_over(tg: Harness) -> None:
@@ -59,11 +64,13 @@ async def test_preview_send_and_the_word_when_it_is_over(tg: Harness) -> None:
     assert labels == ["Send", "Cancel"]
     (campaign,) = campaign_named(tg.engine, "nps-")
     assert campaign.status == CampaignStatus.DRAFT and campaign.source == "chat"
+    everyone = (301, 302, 303, 304, 305)
+    before = _seen(tg, everyone)
     await drive(tg.engine, "telegram", tg.channel.dispatcher)
-    assert not any(_asked(tg, uid) for uid in (301, 302)), "nothing before Send"
+    assert _seen(tg, everyone) == before, "nothing before Send"
 
     # Somebody else's press changes nothing.
-    stranger = tg.person(302, "P302", "en")
+    stranger = tg.person(399, "Nosy", "en")
     await stranger.press("Send", message)
     assert stranger.toasts()[-1] == "Sorry, this is only for managers."
     assert campaign_named(tg.engine, "nps-")[0].status == CampaignStatus.DRAFT
@@ -73,7 +80,7 @@ async def test_preview_send_and_the_word_when_it_is_over(tg: Harness) -> None:
     assert edited["text"].endswith("Sending the survey to 2 people, about 500 a second.")
     assert "Nothing is sent" not in edited["text"] and "reply_markup" not in edited
     await drive(tg.engine, "telegram", tg.channel.dispatcher)
-    assert [_asked(tg, uid) for uid in (301, 302, 303, 304, 305)] == [1, 1, 0, 0, 0]
+    assert [_asked(tg, uid, since=before[uid]) for uid in everyone] == [1, 1, 0, 0, 0]
     assert tg.api.texts_to(MANAGER_ID)[-1] == (
         "Survey sent to 2 of 2; the others opted out or cannot be reached.")
 
@@ -81,7 +88,7 @@ async def test_preview_send_and_the_word_when_it_is_over(tg: Harness) -> None:
     await manager.press("Send", message)
     assert manager.toasts()[-1] == "This survey was sent already."
     await drive(tg.engine, "telegram", tg.channel.dispatcher)
-    assert [_asked(tg, uid) for uid in (301, 302)] == [1, 1]
+    assert [_asked(tg, uid, since=before[uid]) for uid in everyone] == [1, 1, 0, 0, 0]
     assert sum("Survey sent to" in t for t in tg.api.texts_to(MANAGER_ID)) == 1
 
 
@@ -96,7 +103,7 @@ async def test_cancel_and_old_previews(tg: Harness) -> None:
     await manager.press("Send", first)
     assert manager.toasts()[-1] == "This survey was cancelled; nothing was sent."
     await drive(tg.engine, "telegram", tg.channel.dispatcher)
-    assert not any(_asked(tg, uid, CSAT_Q) for uid in (301, 302, 303))
+    assert not any(_asked(tg, uid, CSAT_Q) for uid in (301, 302, 303, 304, 305))
     assert campaign_named(tg.engine, "csat-")[0].status == CampaignStatus.CANCELLED
 
     await manager.say("/ces send all")
@@ -125,8 +132,9 @@ async def test_bad_sends_are_answered_and_change_nothing(tg: Harness) -> None:
     assert await customer.say("/nps send all") == ["Sorry, this command is only for managers."]
     # No draft waits but the one that matched nobody, cancelled at once.
     assert [c.status for c in campaign_named(tg.engine, "nps-")] == [CampaignStatus.CANCELLED]
+    before = _seen(tg, (301, 302, 303))
     await drive(tg.engine, "telegram", tg.channel.dispatcher)
-    assert not any(_asked(tg, uid) for uid in (301, 302, 303))
+    assert _seen(tg, (301, 302, 303)) == before
 
 
 async def test_a_romanian_manager_reads_the_preview_in_romanian(tg: Harness) -> None:
