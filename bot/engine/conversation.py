@@ -8,6 +8,7 @@ import logging
 
 from bot import deeplinks, privacy, store, webhooks
 from bot.answers import parse_score
+from bot.audience import links
 from bot.buttons import Score, Skip
 from bot.campaigns.outcome import answered
 from bot.engine.alerts import Alerts
@@ -40,7 +41,7 @@ class Conversation:
         turn.session.add(person)
         privacy.clear_erasure(session=turn.session, channel=turn.channel,
                               user_id=person.platform_user_id)
-        survey, campaign = self.resolve_payload(payload)
+        survey, campaign = self.resolve_payload(payload, turn)
         current = store.active_run(session=turn.session, respondent_id=turn.person_id)
         if current is not None and not payload:
             self.reask(turn, current, t.gettext("Let us continue where we left off."))
@@ -51,14 +52,20 @@ class Conversation:
                  else t.gettext("Hello! We would value your opinion; it takes a minute."))
         self.ask(turn, run, survey.questions[0], intro)
 
-    def resolve_payload(self, payload: str) -> tuple[Survey, str | None]:
-        """A shared deep-link payload names a survey, a campaign, or ``<survey>__<campaign>``
-        (:mod:`bot.deeplinks`)."""
+    def resolve_payload(self, payload: str, turn: Turn) -> tuple[Survey, str | None]:
+        """A shared deep-link payload names a survey, a campaign, or ``<survey>__<campaign>``;
+        a personal one (``p-<token>``) binds the person to its customer (:mod:`bot.deeplinks`,
+        :mod:`bot.audience.links`)."""
         surveys = self.config.surveys
         decoded = deeplinks.decode(payload)
         if decoded is None:
-            log.warning("malformed start payload %r: starting the default survey", payload[:80])
+            shown = "p-…" if payload.startswith(deeplinks.PERSONAL) else payload[:80]
+            log.warning("malformed start payload %r: starting the default survey", shown)
             return surveys.default, None
+        if decoded.token is not None:
+            start = links.open_link(session=turn.session, person=turn.person,
+                                    token=decoded.token, now=self.config.clock())
+            return surveys.get(start.survey) or surveys.default, start.campaign
         if decoded.name is None:
             return surveys.default, None
         survey = surveys.get(decoded.name)
