@@ -198,4 +198,8 @@ class Invitation(SQLModel, table=True):
     reminders_sent: int = 0
     next_reminder_at: datetime | None = None
     expires_at: datetime | None = None
+    cooldown_days: float | None = None
+    """An API request's own cooldown; None: the campaign's."""
+    survey: str | None = Field(default=None, max_length=64)
+    """An API request's own survey; None: the campaign's."""
     created_at: datetime = Field(default_factory=utcnow)

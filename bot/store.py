@@ -145,10 +145,13 @@ def close_active_runs(*, session: Session, respondent_id: int, status: str) -> N
 
 
 def start_run(
-    *, session: Session, respondent_id: int, survey: str, campaign: str | None
+    *, session: Session, respondent_id: int, survey: str, campaign: str | None,
+    now: datetime | None = None, invitation_id: int | None = None,
 ) -> SurveyRun:
     close_active_runs(session=session, respondent_id=respondent_id, status="replaced")
-    run = SurveyRun(respondent_id=respondent_id, survey=survey, campaign=campaign)
+    now = now or utcnow()
+    run = SurveyRun(respondent_id=respondent_id, survey=survey, campaign=campaign,
+                    invitation_id=invitation_id, started_at=now, updated_at=now)
     session.add(run)
     session.flush()
     return run

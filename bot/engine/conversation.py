@@ -10,6 +10,7 @@ from bot import deeplinks, privacy, store, webhooks
 from bot.answers import parse_score
 from bot.audience import links
 from bot.buttons import Score, Skip
+from bot.campaigns.outcome import answered
 from bot.engine.alerts import Alerts
 from bot.engine.turn import EngineConfig, Turn
 from bot.messages import EditPressed, Notice, Reply
@@ -46,7 +47,7 @@ class Conversation:
             self.reask(turn, current, t.gettext("Let us continue where we left off."))
             return
         run = store.start_run(session=turn.session, respondent_id=turn.person_id,
-                              survey=survey.name, campaign=campaign)
+                              survey=survey.name, campaign=campaign, now=self.config.clock())
         intro = (t.gettext("Welcome back! You will receive surveys again.") if welcome_back
                  else t.gettext("Hello! We would value your opinion; it takes a minute."))
         self.ask(turn, run, survey.questions[0], intro)
@@ -141,6 +142,9 @@ class Conversation:
         if run is None or run.respondent_id != turn.person.id:
             turn.say(Notice(turn.t.gettext("These buttons are not yours.")))
             return None
+        if run.status == RunStatus.EXPIRED:
+            turn.say(Notice(turn.t.gettext("This survey has closed. Thank you all the same.")))
+            return None
         if run.status != RunStatus.ACTIVE or run.step != step:
             turn.say(Notice(turn.t.gettext("This question has already been answered.")))
             return None
@@ -178,8 +182,10 @@ class Conversation:
             campaign=run.campaign, question_key=question.key, metric=question.metric,
             score=score, scale_min=low, scale_max=high, bucket=bucket,
             locale=turn.person.locale, channel=turn.channel, event_id=turn.inbound.event_id,
-            created_at=now, is_test=turn.is_manager,
+            created_at=now, is_test=turn.is_manager, invitation_id=run.invitation_id,
         ), zone=self.config.report_zone)
+        if run.invitation_id is not None:
+            answered(turn.session, run.invitation_id, now)
         webhooks.answer_created(self.config, turn.session, answer)
         if pressed:
             turn.say(EditPressed(question.text.render(turn.t) + "\n" + turn.t.gettext(

@@ -20,12 +20,14 @@ from sqlmodel import Session
 
 from bot import buttons, store
 from bot.audience.customers import customer_of
+from bot.campaigns.spec import CampaignRules
 from bot.db import Database
 from bot.delivery import inbox, outbox
 from bot.delivery.outbox import Planned
 from bot.engine import outcomes
 from bot.engine.account import Account
 from bot.engine.alerts import Alerts
+from bot.engine.campaigns import Campaigns
 from bot.engine.conversation import Conversation
 from bot.engine.outcomes import Outcomes
 from bot.engine.outreach import Outreach
@@ -52,7 +54,7 @@ PRUNE_EVERY = 1000
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
-class Engine(Outreach):
+class Engine(Outreach, Campaigns):
     """The channel-agnostic survey bot."""
 
     def __init__(
@@ -69,6 +71,7 @@ class Engine(Outreach):
         report_timezone: str = "UTC",
         clock: Callable[[], datetime] = utcnow,
         event_lease: timedelta = EVENT_LEASE,
+        campaign_rules: CampaignRules | None = None,
         webhooks: bool = False,
     ) -> None:
         self.db = db
@@ -76,7 +79,8 @@ class Engine(Outreach):
             surveys=surveys, managers=dict(managers), manager_locale=manager_locale,
             default_locale=default_locale, channel_locales=dict(channel_locales or {}),
             comment_max_length=comment_max_length, resurvey_erased=resurvey_erased,
-            report_zone=ZoneInfo(report_timezone), clock=clock, webhooks=webhooks)
+            report_zone=ZoneInfo(report_timezone), clock=clock, webhooks=webhooks,
+            campaign_rules=campaign_rules or CampaignRules())
         self.alerts = Alerts(self.config)
         self.conversation = Conversation(self.config, self.alerts)
         self.account = Account(self.config, self.conversation, self.alerts)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot.campaigns.spec import CampaignRules
 from bot.i18n import Translator, translator
 from bot.messages import Inbound, Outbound
 from bot.models import Respondent, utcnow
@@ -34,6 +35,8 @@ class EngineConfig:
     """REPORT_TIMEZONE: summaries' days and the days the rollup counts."""
     clock: Callable[[], datetime] = utcnow
     styles: dict[str, ChannelStyle] = field(default_factory=dict)
+    campaign_rules: CampaignRules = field(default_factory=CampaignRules)
+    """Cooldown, quiet hours and reminders of campaigns (the settings)."""
 
     def is_manager(self, channel: str, user_id: str) -> bool:
         return user_id in self.managers.get(channel, frozenset())

@@ -110,6 +110,8 @@ def upgrade() -> None:
     sa.Column('reminders_sent', sa.Integer(), nullable=False),
     sa.Column('next_reminder_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('cooldown_days', sa.Float(), nullable=True),
+    sa.Column('survey', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ondelete='CASCADE'),
