@@ -305,7 +305,7 @@ class Engine(Outreach, Campaigns):
             t = self.config.reader(person) if person else self.config.manager_translator
             return manager_command(session, metric, (inbound.text or "").strip(), t,
                                    self.clock(), self.config.style(inbound.channel).spell(metric),
-                                   zone=self.config.report_zone)
+                                   zone=self.config.report_zone, surveys=self.surveys)
 
     def prune_events(self) -> int:
         """Forget event ids older than a week; the number forgotten."""
