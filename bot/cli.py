@@ -163,6 +163,7 @@ def _summary(settings: Settings, args: argparse.Namespace) -> int:
     from bot.periods import PeriodError, parse_period
     from bot.reports import build_report, csv_rows, period_error, report_dict
     from bot.reports.table import print_table
+    from bot.surveys import load_surveys
 
     t = translator(args.lang or settings.manager_locale)
     try:
@@ -173,7 +174,8 @@ def _summary(settings: Settings, args: argparse.Namespace) -> int:
     db = prepare_database(settings)
     try:
         with Session(db.read_engine) as session:
-            report = build_report(session, args.metric, period, args.by)
+            report = build_report(session, args.metric, period, args.by,
+                                  surveys=load_surveys(settings.survey_file))
     finally:
         db.dispose()
     if args.format == "text":
