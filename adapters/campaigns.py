@@ -1,0 +1,105 @@
+"""The campaign service of a channel: about once a second it asks the engine for one step of
+the campaigns' sending side on that channel (:meth:`Engine.campaign_tick`: due invitations'
+first questions written to the outbox, reminders, expiry) and wakes the channel's dispatcher,
+which sends those rows at the platform's pace.
+
+It runs wherever a channel's dispatcher runs for the long term: the ``worker`` role (Telegram
+long polling, Slack Socket Mode, and the queues of the channels that ``web`` serves), ``run``,
+``telegram`` and ``slack-socket``; not in gunicorn's web processes, whose work is answering
+requests.  Several processes may run it at once: the engine's feeder locks the invitations it
+takes, so each is queued once.  The engine keeps at most ``ahead`` rows queued and not yet
+sent on the channel, a few seconds' worth of the channel's campaign pace: a campaign of
+100,000 people does not fill the outbox at once, and a paused or cancelled campaign stops
+within seconds.  When the database is down the service backs off (up to
+:data:`MAX_BACKOFF` seconds between tries) and carries on when it answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+from typing import TYPE_CHECKING
+
+from bot.engine.transient import DatabaseDown
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from adapters.engine_calls import EngineCalls
+    from bot.delivery.dispatcher import Dispatcher
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 1.0
+AHEAD_SECONDS = 5.0
+"""Seconds' worth of the channel's campaign pace kept queued ahead of the dispatcher."""
+MAX_BACKOFF = 30.0
+
+
+def campaign_pace(settings: Settings, channel: str) -> float:
+    """Campaign messages a second the channel's dispatcher spends (its bulk budget)."""
+    if channel == "telegram":
+        return (settings.telegram_paid_broadcast_rate if settings.telegram_paid_broadcast
+                else settings.telegram_bulk_rate)
+    if channel == "slack":
+        return settings.slack_wave_per_second
+    return 1.0
+
+
+def ahead_for(settings: Settings, channel: str, seconds: float = AHEAD_SECONDS) -> int:
+    """How many campaign rows to keep queued on ``channel``: ``seconds`` of its pace."""
+    return max(1, math.ceil(campaign_pace(settings, channel) * seconds))
+
+
+class CampaignFeeder:
+    """The loop of one channel's campaign service (:meth:`run` until its stop event)."""
+
+    def __init__(self, calls: EngineCalls, channel: str, dispatcher: Dispatcher, *,
+                 ahead: int, every: float = TICK_SECONDS) -> None:
+        self.calls = calls
+        self.channel = channel
+        self.dispatcher = dispatcher
+        self.ahead = ahead
+        self.every = every
+        self.ticks = 0
+        self.queued = 0
+        """Outbox rows this process's ticks wrote."""
+
+    @classmethod
+    def for_channel(cls, calls: EngineCalls, channel: str, dispatcher: Dispatcher,
+                    settings: Settings) -> CampaignFeeder:
+        return cls(calls, channel, dispatcher, ahead=ahead_for(settings, channel))
+
+    async def tick(self) -> list[int]:
+        """One step: the outbox rows written, handed to the dispatcher."""
+        engine = self.calls.engine
+        ids: list[int] = await self.calls(engine.campaign_tick, self.channel, ahead=self.ahead)
+        self.ticks += 1
+        if ids:
+            self.queued += len(ids)
+            self.dispatcher.wake()  # it claims them at once, each at its pacing slot
+        return ids
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Tick every ``every`` seconds until ``stop``; a failure is logged and backed off
+        from, never fatal."""
+        failures = 0
+        while not stop.is_set():
+            try:
+                await self.tick()
+            except DatabaseDown as exc:
+                failures += 1
+                log.warning("%s campaigns: database down, trying again in %.0f s: %s",
+                            self.channel, self._wait(failures), exc)
+            except Exception:
+                failures += 1
+                log.exception("%s campaigns: a step failed; trying again in %.0f s",
+                              self.channel, self._wait(failures))
+            else:
+                failures = 0
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self._wait(failures))
+
+    def _wait(self, failures: int) -> float:
+        return min(MAX_BACKOFF, self.every * 2 ** failures) if failures else self.every
