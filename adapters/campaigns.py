@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 1.0
 AHEAD_SECONDS = 5.0
 """Seconds' worth of the channel's campaign pace kept queued ahead of the dispatcher."""
-MAX_BACKOFF = 30.0
+MAX_BACKOFF = 10.0
 
 
 def campaign_pace(settings: Settings, channel: str) -> float:
