@@ -16,6 +16,7 @@ from sqlmodel import Session
 from adapters.cli import main
 from bot.app import build_engine
 from bot.audience.customers import CustomerRecord, upsert_customer
+from bot.audience.values import typed
 from bot.delivery.outbox import Outcome
 from bot.models import utcnow
 from bot.settings import load_settings
@@ -41,7 +42,7 @@ def customers(url: str) -> None:
                                                ("pro", None, "US1"), ("pro", None, "US2")]):
             upsert_customer(session=session, now=utcnow(), record=CustomerRecord(
                 external_id=f"x{i}", telegram_id=tg, slack_id=slack,
-                attributes={"plan": plan}))
+                attributes={"plan": typed(plan, None)}))
         session.commit()
     engine.dispose()
 
