@@ -40,16 +40,17 @@ from tests.campaign_run import FAST_CAMPAIGN, add_customers, create_campaign, wa
 from tests.processes import BotProcess, bot_env
 
 TELEGRAM_FROM = 100_000
+SLACK_PREFIX = "UB"
 
 
 class RemoteStandIn:
     """A platform stand-in (``telegram`` or ``slack``) in a process of its own, driven over a
     pipe; ``rate``: Telegram's overall limit a second (Slack's is per channel)."""
 
-    def __init__(self, platform: str, rate: float) -> None:
+    def __init__(self, platform: str, rate: float, users: int = 0) -> None:
         ctx = multiprocessing.get_context("spawn")
         self._conn, child = ctx.Pipe()
-        self._process = ctx.Process(target=standin_process, args=(child, platform, rate),
+        self._process = ctx.Process(target=standin_process, args=(child, platform, rate, users),
                                     daemon=True)
         self._process.start()
         if not self._conn.poll(60):
@@ -71,7 +72,7 @@ class RemoteStandIn:
                 self._process.kill()
 
 
-def standin_process(conn: Connection, platform: str, rate: float) -> None:
+def standin_process(conn: Connection, platform: str, rate: float, users: int) -> None:
     logging.basicConfig(level=logging.ERROR)
 
     async def main() -> None:
@@ -88,6 +89,8 @@ def standin_process(conn: Connection, platform: str, rate: float) -> None:
             from tests.slack.standin import SlackAPIStandIn
 
             api = SlackAPIStandIn(limits=SlackLimits())
+            for i in range(1, users + 1):
+                api.add_user(f"{SLACK_PREFIX}{i}", f"Customer {i}")
             ready, post = "auth.test", "chat.postMessage"
         async with api:
             conn.send(api.base_url)
@@ -129,8 +132,8 @@ async def one_run(url: str, platform: str, count: int, rate: float) -> dict[str,
     if platform == "telegram":
         await asyncio.to_thread(add_customers, url, count, telegram_from=TELEGRAM_FROM)
     else:
-        await asyncio.to_thread(add_customers, url, count, slack_prefix="UB")
-    api = await asyncio.to_thread(RemoteStandIn, platform, rate)
+        await asyncio.to_thread(add_customers, url, count, slack_prefix=SLACK_PREFIX)
+    api = await asyncio.to_thread(RemoteStandIn, platform, rate, count)
     work = Path(tempfile.mkdtemp(prefix="bench-campaign-"))
     if platform == "telegram":
         env = bot_env(url, telegram_api=api.base_url, telegram_bulk_rate=f"{rate:g}",

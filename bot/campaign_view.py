@@ -35,6 +35,7 @@ STATUSES = {
 
 
 def reason_label(reason: str, t: Translator) -> str:
+    """A skip reason, or a failure's reason (a platform's words are shown as they are)."""
     return t.gettext(REASONS[reason]) if reason in REASONS else reason
 
 
@@ -60,12 +61,12 @@ def _rate(rate: float | None, t: Translator) -> str:
     return "—" if rate is None else t.percent(rate)
 
 
-def _reasons(counts: dict[str, int], t: Translator, label: Any = reason_label) -> Table:
+def _reasons(counts: dict[str, int], t: Translator) -> Table:
     table = Table(box=None, show_header=False, padding=(0, 1, 0, 2))
     table.add_column()
     table.add_column(justify="right")
     for reason, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        table.add_row(label(reason, t), t.number(count))
+        table.add_row(reason_label(reason, t), t.number(count))
     return table
 
 
@@ -141,7 +142,7 @@ def print_stats(c: CampaignStats, t: Translator, zone: ZoneInfo, out: TextIO) ->
     console.print(figures)
     if c.failed_reasons:
         console.print(t.gettext("Failed, by reason:"))
-        console.print(_reasons(c.failed_reasons, t, lambda r, _t: r))
+        console.print(_reasons(c.failed_reasons, t))
     if c.skipped:
         console.print(t.gettext("Skipped, by reason:"))
         console.print(_reasons(c.skipped, t))

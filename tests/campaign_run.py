@@ -16,9 +16,10 @@ from bot.audience.customers import CustomerRecord, upsert_customer
 from bot.models import utcnow
 from tests.processes import BotProcess
 
-FAST_CAMPAIGN = {"send_window": "00:00-24:00", "outbox_lease_seconds": "2",
+FAST_CAMPAIGN = {"send_window": "00:00-24:00", "outbox_lease_seconds": "5",
                  "event_lease_seconds": "2"}
-"""Any hour, and short leases: what a killed process held is taken over within seconds."""
+"""Any hour, and short leases: what a killed process held is taken over within seconds (an
+outbox lease above the dispatcher's 2 s hold, so a row waiting for its slot keeps it)."""
 
 
 def add_customers(database_url: str, count: int, *, telegram_from: int | None = None,

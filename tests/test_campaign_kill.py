@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
+import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -35,7 +36,7 @@ from tests.telegram.standin import BotAPIStandIn
 
 pytestmark = pytest.mark.timeout(150)
 WINDOW = re.compile(r"the duplicate window")
-RATE = 100
+RATE = 50
 """The stand-in's overall limit a second, and the bot's campaign pace (TELEGRAM_BULK_RATE)."""
 FIRST_ID = 70_000
 
@@ -51,6 +52,8 @@ class HalfwayKiller:
         self.code: int | None = None
         self.killed = asyncio.Event()
         self.logs: list[Path] = []
+        self.started = time.monotonic()
+        self.killed_at = 0.0
 
     def on_add(self, entry: Delivery) -> None:
         if not self.counts(entry):
@@ -58,6 +61,7 @@ class HalfwayKiller:
         self.seen += 1
         if self.code is None and self.seen >= self.after:
             self.code = self.bot.kill()
+            self.killed_at = time.monotonic() - self.started
             self.logs.append(self.bot.log_path)
             self.killed.set()
 
@@ -75,7 +79,8 @@ def _check(name: str, database_url: str, count: int, received: Counter[Any],
     rows = campaign_rows(database_url, name)
     twice = sum(n - 1 for n in received.values() if n > 1)
     window = killer.window()
-    print(f"\n{label}: killed at send {killer.after} of {count}; {len(received)} chats "
+    print(f"\n{label}: killed at send {killer.after} of {count} after {killer.killed_at:.1f} s, "
+          f"all sent after {time.monotonic() - killer.started:.1f} s; {len(received)} chats "
           f"received it, {twice} twice, {window} rows sent again in the duplicate window; "
           f"invitations {rows.by_status}")
     assert killer.code == -signal.SIGKILL, "the bot was never killed"
@@ -117,6 +122,8 @@ async def test_slack_campaign_killed_halfway(database_url: str, tmp_path: Path,
     count = 200
     add_customers(database_url, count, slack_prefix="UC")
     async with SlackAPIStandIn() as api:
+        for i in range(1, count + 1):
+            api.add_user(f"UC{i}", f"Customer {i}")
         env = bot_env(database_url, slack_api=api.base_url, slack_wave_per_second="40",
                       **FAST_CAMPAIGN)
         bot = bot_processes.start("worker", env)  # the queues of the Slack app `web` serves

@@ -28,12 +28,16 @@ pytestmark = pytest.mark.timeout(90)
 ANY_HOUR = {"send_window": "00:00-24:00"}
 
 
+def _settings(url: str, **values: Any) -> Settings:
+    return Settings(_env_file=None, database_url=url, **values)  # type: ignore[call-arg]
+
+
 def test_ahead_is_a_few_seconds_of_the_campaign_pace(make_settings: Callable[..., Any]) -> None:
     settings = make_settings(telegram_bulk_rate=30, slack_wave_per_second=2)
-    assert ahead_for(settings, "telegram") == 150
-    assert ahead_for(settings, "slack") == 10
+    assert ahead_for(settings, "telegram") == 90
+    assert ahead_for(settings, "slack") == 6
     paid = make_settings(telegram_paid_broadcast=True, telegram_paid_broadcast_rate=1000)
-    assert ahead_for(paid, "telegram") == 5000
+    assert ahead_for(paid, "telegram") == 3000
     assert ahead_for(make_settings(slack_wave_per_second=0.1), "slack") == 1
 
 
@@ -106,19 +110,18 @@ async def test_a_worker_sends_a_campaign_and_stops(database_url: str,
         assert len(api.sent("sendMessage")) == 40
 
 
-async def test_the_service_backs_off_while_the_database_is_down(
-        postgres_url: str, make_settings: Callable[..., Any]) -> None:
+async def test_the_service_backs_off_while_the_database_is_down(postgres_url: str) -> None:
     """A campaign made while the worker's database connection is cut: the service's steps fail
     (logged), the worker keeps running, and once the database answers the campaign goes out."""
     add_customers(postgres_url, 20, telegram_from=82_000)
     db = make_url(postgres_url)
     with TcpProxy(db.host or "127.0.0.1", db.port or 5432) as proxy:
         async with BotAPIStandIn() as api:
-            settings = make_settings(
-                database_url=proxy.url(postgres_url), telegram_bot_token=TOKEN,
+            settings = _settings(
+                proxy.url(postgres_url), telegram_bot_token=TOKEN,
                 telegram_api_base_url=api.base_url, telegram_bulk_rate=200,
                 telegram_webhook_url="https://bot.example/telegram/webhook", **ANY_HOUR)
-            direct = build_engine(make_settings(**ANY_HOUR))  # not through the proxy
+            direct = build_engine(_settings(postgres_url, **ANY_HOUR))  # not through the proxy
             stop = asyncio.Event()
             worker = asyncio.create_task(run(settings, "worker", stop))
             try:
@@ -137,3 +140,37 @@ async def test_the_service_backs_off_while_the_database_is_down(
                 await asyncio.wait_for(worker, 20)
                 direct.db.dispose()
     assert campaign_rows(postgres_url, "after-outage").by_status == {"sent": 20}
+
+
+async def test_steps_start_small_and_grow(database_url: str,
+                                          make_settings: Callable[..., Any]) -> None:
+    """A campaign's first step writes one tick's worth of the pace (its first send waits for
+    a short transaction), the next ones twice as many up to ``ahead`` queued unsent."""
+    add_customers(database_url, 100, telegram_from=83_000)
+    settings = make_settings(telegram_bulk_rate=20, **ANY_HOUR)  # ahead 60, first 10
+    engine = build_engine(settings)
+    calls = EngineCalls(engine, settings)
+    try:
+        from adapters.telegram.client import build_application
+        from adapters.telegram.sender import TelegramSender
+        from bot.delivery.dispatcher import Dispatcher
+
+        async def none() -> str:
+            return ""
+
+        async def ignore(_old: str, _new: str) -> None:
+            return None
+
+        app = build_application(make_settings(telegram_bot_token=TOKEN), webhook=True)
+        sender = TelegramSender(app.bot, settings, alert_chat=none, migrated=ignore)
+        feeder = CampaignFeeder.for_channel(calls, "telegram", Dispatcher(engine.queues, sender),
+                                            settings)
+        assert (feeder.ahead, feeder.first) == (60, 10)
+        await asyncio.to_thread(engine.create_campaign, CampaignSpec(
+            name="grows", survey="nps", channel="telegram"))
+        written = [len(await feeder.tick()) for _ in range(4)]  # nothing is sent meanwhile
+        assert written == [10, 10, 20, 20]  # 10, then 20 queued in all, then 40, then 60
+        assert campaign_rows(database_url, "grows").by_status == {"queued": 60, "planned": 40}
+    finally:
+        calls.close()
+        engine.db.dispose()
