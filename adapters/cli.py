@@ -26,7 +26,14 @@ FAILURES: tuple[type[Exception], ...] = (StartupError,)
 
 def main(argv: Sequence[str] | None = None, *, backoff: Backoff | None = None) -> int:
     """``survey-bot``; ``backoff`` paces the long-running commands' wait for the database."""
-    return cli.main(argv, backoff=backoff, channels=start, failures=FAILURES)
+    return cli.main(argv, backoff=backoff, channels=start, failures=FAILURES,
+                    bot_username=_bot_username)
+
+
+def _bot_username(settings: Settings) -> str:
+    from adapters.telegram.identity import bot_username
+
+    return bot_username(settings)
 
 
 def start(settings: Settings, args: argparse.Namespace) -> int:

@@ -122,6 +122,11 @@ def background_services(engine: Engine, settings: Settings, mode: str, services:
     housekeeping, and in a ``worker`` the queues of the channels that ``web`` serves."""
     found: list[Service] = [TaskService(
         "housekeeping", lambda stop: prune_until(engine, settings, stop), services)]
+    if settings.webhook_url:
+        from adapters.webhooks import dispatch
+
+        found.append(TaskService("webhooks", lambda stop: dispatch(engine, settings, calls, stop),
+                                 services))
     if mode != "worker":
         return found  # ``run`` serves those channels itself
     parts = plan(settings, "web")

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot import store
+from bot.campaigns.spec import CampaignRules
 from bot.db import Database, current_revision, head_revision, open_database, upgrade
 from bot.engine import Engine
 from bot.settings import Settings
@@ -70,4 +71,9 @@ def build_engine(settings: Settings, *, migrate: bool = True) -> Engine:
         resurvey_erased=settings.resurvey_erased,
         report_timezone=settings.report_timezone,
         event_lease=timedelta(seconds=settings.event_lease_seconds),
+        campaign_rules=CampaignRules(
+            cooldown_days=settings.survey_cooldown_days,
+            cooldown_metrics=dict(settings.survey_cooldown_metrics),
+            send_window=settings.send_window, reminders=settings.campaign_reminders),
+        webhooks=bool(settings.webhook_url),
     )

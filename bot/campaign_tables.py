@@ -175,6 +175,8 @@ class Invitation(SQLModel, table=True):
         Index("ix_invitations_due", "status", "due_at"),
         Index("ix_invitations_campaign", "campaign_id", "status"),
         Index("ix_invitations_remind", "status", "next_reminder_at"),
+        # Summaries' response rates: sent in a period, or (not sent) planned in it.
+        Index("ix_invitations_sent", "sent_at", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -198,4 +200,8 @@ class Invitation(SQLModel, table=True):
     reminders_sent: int = 0
     next_reminder_at: datetime | None = None
     expires_at: datetime | None = None
+    cooldown_days: float | None = None
+    """An API request's own cooldown; None: the campaign's."""
+    survey: str | None = Field(default=None, max_length=64)
+    """An API request's own survey; None: the campaign's."""
     created_at: datetime = Field(default_factory=utcnow)

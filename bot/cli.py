@@ -119,6 +119,9 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--seed", type=int, default=7, help="random seed (the same data each time)")
     seed.add_argument("--force", action="store_true",
                       help="add demo answers even where real answers are stored")
+    from bot.cli_customers import add_parser as customers_parser
+
+    customers_parser(sub)
     i18n = sub.add_parser("i18n", help="translation catalogs")
     i18n_sub = i18n.add_subparsers(dest="i18n_cmd", required=True, metavar="COMMAND",
                                    help="what to do with the catalogs")
@@ -163,6 +166,7 @@ def _summary(settings: Settings, args: argparse.Namespace) -> int:
     from bot.periods import PeriodError, parse_period
     from bot.reports import build_report, csv_rows, period_error, report_dict
     from bot.reports.table import print_table
+    from bot.surveys import load_surveys
 
     t = translator(args.lang or settings.manager_locale)
     try:
@@ -173,7 +177,8 @@ def _summary(settings: Settings, args: argparse.Namespace) -> int:
     db = prepare_database(settings)
     try:
         with Session(db.read_engine) as session:
-            report = build_report(session, args.metric, period, args.by)
+            report = build_report(session, args.metric, period, args.by,
+                                  surveys=load_surveys(settings.survey_file))
     finally:
         db.dispose()
     if args.format == "text":
@@ -271,12 +276,14 @@ def _configure_logging(level: str) -> None:
 
 def main(argv: Sequence[str] | None = None, *, backoff: Backoff | None = None,
          channels: Channels | None = None,
-         failures: tuple[type[Exception], ...] = ()) -> int:
+         failures: tuple[type[Exception], ...] = (),
+         bot_username: Callable[[Settings], str] | None = None) -> int:
     """``survey-bot``; ``backoff`` paces the long-running commands' wait for the database;
     ``channels`` runs the channel commands, and ``failures`` are its errors that mean "failed
-    while running" (exit status 1, their message the line)."""
+    while running" (exit status 1, their message the line); ``bot_username`` asks Telegram
+    for the bot's username (``customers links``)."""
     try:
-        code = _main(argv, backoff, channels, failures)
+        code = _main(argv, backoff, channels, failures, bot_username)
         sys.stdout.flush()  # a closed pipe may only show here, on the last buffered output
         return code
     except BrokenPipeError:
@@ -308,12 +315,13 @@ def load(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, Setting
 
 
 def _main(argv: Sequence[str] | None, backoff: Backoff | None, channels: Channels | None,
-          failures: tuple[type[Exception], ...]) -> int:
+          failures: tuple[type[Exception], ...],
+          bot_username: Callable[[Settings], str] | None = None) -> int:
     args, settings = load(argv)
     if isinstance(settings, int):
         return settings
     try:
-        return _dispatch(settings, args, backoff, channels)
+        return _dispatch(settings, args, backoff, channels, bot_username)
     except (BrokenPipeError, KeyboardInterrupt):
         raise
     except Exception as exc:  # noqa: BLE001 - every failure is one line and a status
@@ -349,7 +357,8 @@ def failed(exc: Exception, settings: Settings,
 
 
 def _dispatch(settings: Settings, args: argparse.Namespace, backoff: Backoff | None,
-              channels: Channels | None) -> int:
+              channels: Channels | None,
+              bot_username: Callable[[Settings], str] | None = None) -> int:
     if args.cmd == "i18n" and args.i18n_cmd == "update":
         from bot.catalogs import update
 
@@ -386,10 +395,17 @@ def _dispatch(settings: Settings, args: argparse.Namespace, backoff: Backoff | N
         return _demo_seed(settings, args)
     if args.cmd == "export":
         return _export(settings, args)
+<<<<<<< HEAD
     if args.cmd == "campaign":
         from bot.cli_campaign import run as campaign
 
         return campaign(settings, args)
+=======
+    if args.cmd == "customers":
+        from bot.cli_customers import run as customers
+
+        return customers(settings, args, bot_username)
+>>>>>>> main
     if args.cmd in CHANNEL_COMMANDS:
         if channels is None:
             raise UsageError(f"{args.cmd}: this command starts channels; run it as the "

@@ -129,4 +129,16 @@ class ReplyFile:
     mime: str = "application/json"
 
 
-Outbound = Reply | EditPressed | Notice | SendTo | AlertPost | AlertUpdate | ReplyFile
+@dataclass(frozen=True, slots=True)
+class WebhookEvent:
+    """An event for the company's own system, POSTed to WEBHOOK_URL (:mod:`bot.webhooks`);
+    ``body`` is the exact JSON sent (and signed) at every attempt."""
+
+    id: str
+    type: str
+    created_at: str
+    body: str
+
+
+Outbound = (Reply | EditPressed | Notice | SendTo | AlertPost | AlertUpdate | ReplyFile
+            | WebhookEvent)

@@ -141,7 +141,8 @@ class Answer(SQLModel, table=True):
     channel: str = Field(max_length=16)
     event_id: str | None = Field(default=None, max_length=128)
     invitation_id: int | None = None
-    """The invitation whose survey it answers; None: the person came by themselves."""
+    """The invitation whose survey it answers; None: the person came by themselves.  Set when
+    the answer is stored and never changed: ``answer_counts.invited`` counts it."""
     created_at: datetime = Field(default_factory=utcnow)
     commented_at: datetime | None = None
     is_test: bool = False
@@ -214,6 +215,9 @@ class AnswerCount(SQLModel, table=True):
     locale: str = Field(primary_key=True, max_length=8)
     survey: str = Field(primary_key=True, max_length=64)
     campaign: str = Field(primary_key=True, max_length=64, default="")
+    invited: bool = Field(primary_key=True, default=False)
+    """Answers to an invitation (``answers.invitation_id`` set), counted apart from those of
+    people who came by themselves."""
     count: int = 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.localdays import zone
@@ -87,7 +87,8 @@ class Settings(BaseSettings):
         "without it")
     webhook_url: str = Field(default="", description="where answer, comment, alert and "
                              "opt-out events are posted (signed with WEBHOOK_SECRET)")
-    webhook_secret: str = ""
+    webhook_secret: str = Field(default="", validate_default=True,
+                                description="the HMAC-SHA256 key of webhook signatures")
 
     telegram_bot_token: str = ""
     telegram_bot_username: str = Field(
@@ -151,6 +152,20 @@ class Settings(BaseSettings):
             if not 0 <= days[metric.strip().lower()] <= 3650:
                 raise ValueError(f"{item!r}: days must be a number from 0 to 3650")
         return days
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str) -> str:
+        if value.strip() and not value.strip().startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.strip()
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("webhook_url") and not value:
+            raise ValueError("required with WEBHOOK_URL (every event is signed with it)")
+        return value
 
     @field_validator("send_window")
     @classmethod

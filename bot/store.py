@@ -145,10 +145,13 @@ def close_active_runs(*, session: Session, respondent_id: int, status: str) -> N
 
 
 def start_run(
-    *, session: Session, respondent_id: int, survey: str, campaign: str | None
+    *, session: Session, respondent_id: int, survey: str, campaign: str | None,
+    now: datetime | None = None, invitation_id: int | None = None,
 ) -> SurveyRun:
     close_active_runs(session=session, respondent_id=respondent_id, status="replaced")
-    run = SurveyRun(respondent_id=respondent_id, survey=survey, campaign=campaign)
+    now = now or utcnow()
+    run = SurveyRun(respondent_id=respondent_id, survey=survey, campaign=campaign,
+                    invitation_id=invitation_id, started_at=now, updated_at=now)
     session.add(run)
     session.flush()
     return run
@@ -165,7 +168,7 @@ def add_answer(*, session: Session, answer: Answer, zone: ZoneInfo) -> Answer:
     return answer
 
 
-_COUNT_KEY = ("metric", "day", "score", "channel", "locale", "survey", "campaign")
+_COUNT_KEY = ("metric", "day", "score", "channel", "locale", "survey", "campaign", "invited")
 # The kv key naming the zone whose local days ``answer_counts`` counts; absent: UTC, as every
 # rollup was built before REPORT_TIMEZONE existed.
 ROLLUP_ZONE_KEY = "answer_counts.timezone"
@@ -186,7 +189,8 @@ def _count(session: Session, answer: Answer, delta: int, zone: ZoneInfo) -> None
     session.connection().execute(_count_statement(_dialect(session)), {
         "metric": answer.metric, "day": local_day(answer.created_at, zone),
         "score": answer.score, "channel": answer.channel, "locale": answer.locale,
-        "survey": answer.survey, "campaign": answer.campaign or "", "count": delta,
+        "survey": answer.survey, "campaign": answer.campaign or "",
+        "invited": answer.invitation_id is not None, "count": delta,
         "delta": delta,
     })
 
@@ -220,7 +224,8 @@ def rebuild_counts(*, session: Session, zone: ZoneInfo) -> None:
                        + spans.c.shift * literal_column("interval '1 second'"), Date)
         campaign = func.coalesce(answers.campaign, "")
         keys: tuple[Any, ...] = (answers.metric, day, answers.score, answers.channel,
-                                 answers.locale, answers.survey, campaign)
+                                 answers.locale, answers.survey, campaign,
+                                 answers.invitation_id.is_not(None))
         query = (sa_select(*keys, func.count())
                  .select_from(Answer.__table__.join(  # type: ignore[attr-defined]
                      spans, (answers.created_at >= spans.c.span_from)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from sqlmodel import Session, select
 from bot.app import build_engine
 from bot.engine import Engine
 from bot.messages import AlertPost, AlertUpdate, EditPressed, Notice, Reply, SendTo
-from bot.models import Alert, AlertNote, Answer, Respondent, SurveyRun
+from bot.models import Alert, AlertNote, Answer, Respondent, SurveyRun, utcnow
 from tests.helpers import Person, of_type, texts
 
 
@@ -205,6 +206,9 @@ def test_stop_and_start_again(engine: Engine) -> None:
     assert "opted out" in texts(p.say("9"))
     assert engine.start_survey_for(channel="console", user_id="quitter") == []
     assert "Welcome back" in texts(p.command("start"))
+    # Their survey is in progress now: a manager's send never interrupts it.
+    assert engine.start_survey_for(channel="console", user_id="quitter") == []
+    engine.clock = lambda: utcnow() + timedelta(days=4)  # abandoned since
     sent = engine.start_survey_for(channel="console", user_id="quitter")
     assert len(sent) == 1 and isinstance(sent[0], SendTo)
 

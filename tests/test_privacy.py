@@ -15,7 +15,16 @@ from sqlmodel import Session, func, select
 from bot.app import build_engine
 from bot.engine import Engine
 from bot.messages import AlertPost, AlertUpdate, EditPressed, ReplyFile, SendTo
-from bot.models import Alert, AlertNote, Answer, AnswerCount, Erasure, Respondent, SurveyRun
+from bot.models import (
+    Alert,
+    AlertNote,
+    Answer,
+    AnswerCount,
+    Erasure,
+    Respondent,
+    SurveyRun,
+    utcnow,
+)
 from tests.helpers import Person, of_type, texts
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -106,6 +115,9 @@ def test_no_survey_from_a_manager_after_deletion_until_they_come_back(
     p.say("hello?")  # talking to the bot is not opting in again
     assert engine.start_survey_for(channel="console", user_id="erased") == []
     assert "recommend" in texts(p.command("start"))  # their own /start is
+    # ... and the survey they started is not interrupted; once abandoned, a new one may come.
+    assert engine.start_survey_for(channel="console", user_id="erased") == []
+    engine.clock = lambda: utcnow() + timedelta(days=4)
     sent = engine.start_survey_for(channel="console", user_id="erased")
     assert len(sent) == 1 and isinstance(sent[0], SendTo)
     assert count(engine, Erasure) == 0

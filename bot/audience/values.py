@@ -19,6 +19,9 @@ MAX_NAME = 64
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
+# The kinds as plain module constants: an enum member looked up on its class costs a
+# descriptor call, and typed() runs for every cell of an import.
+_TEXT, _NUMBER_KIND, _DATE_KIND = AttributeKind.TEXT, AttributeKind.NUMBER, AttributeKind.DATE
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,34 +60,34 @@ def typed(value: str | float | date, kind: AttributeKind | None = None) -> Typed
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
-        if kind not in (None, AttributeKind.DATE):
-            return Typed(AttributeKind.TEXT, value.isoformat())
-        return Typed(AttributeKind.DATE, value.isoformat(), day=value)
+        if kind not in (None, _DATE_KIND):
+            return Typed(_TEXT, value.isoformat())
+        return Typed(_DATE_KIND, value.isoformat(), day=value)
     if isinstance(value, int | float):
         if not math.isfinite(value):
             raise BadValue(f"{value!r} is not a finite number")
         text = repr(value) if isinstance(value, float) else str(value)
-        if kind in (None, AttributeKind.NUMBER):
-            return Typed(AttributeKind.NUMBER, text, number=float(value))
+        if kind in (None, _NUMBER_KIND):
+            return Typed(_NUMBER_KIND, text, number=float(value))
         value = text
     text = str(value).strip()
     if len(text) > MAX_TEXT:
         raise BadValue(f"longer than {MAX_TEXT} characters")
-    if kind is AttributeKind.TEXT:
-        return Typed(AttributeKind.TEXT, text)
-    if kind is AttributeKind.NUMBER or (kind is None and _NUMBER.match(text)):
+    if kind is _TEXT:
+        return Typed(_TEXT, text)
+    if kind is _NUMBER_KIND or (kind is None and _NUMBER.match(text)):
         number = _number(text)
         if number is None:
             raise BadValue(f"{text!r} is not a number")
-        return Typed(AttributeKind.NUMBER, text, number=number)
-    if kind is AttributeKind.DATE or (kind is None and _DATE.match(text)):
+        return Typed(_NUMBER_KIND, text, number=number)
+    if kind is _DATE_KIND or (kind is None and _DATE.match(text)):
         day = _date(text)
         if day is None:
             if kind is None:
-                return Typed(AttributeKind.TEXT, text)
+                return Typed(_TEXT, text)
             raise BadValue(f"{text!r} is not a date (YYYY-MM-DD)")
-        return Typed(AttributeKind.DATE, text, day=day)
-    return Typed(AttributeKind.TEXT, text)
+        return Typed(_DATE_KIND, text, day=day)
+    return Typed(_TEXT, text)
 
 
 def _number(text: str) -> float | None:

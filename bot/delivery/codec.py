@@ -18,6 +18,7 @@ from bot.messages import (
     Reply,
     ReplyFile,
     SendTo,
+    WebhookEvent,
 )
 
 
@@ -31,12 +32,13 @@ class Kind(StrEnum):
     ALERT_POST = "alert_post"
     ALERT_UPDATE = "alert_update"
     FILE = "file"
+    WEBHOOK = "webhook"
 
 
 KINDS: dict[type, Kind] = {
     Reply: Kind.REPLY, EditPressed: Kind.EDIT_PRESSED, Notice: Kind.NOTICE,
     SendTo: Kind.SEND_TO, AlertPost: Kind.ALERT_POST, AlertUpdate: Kind.ALERT_UPDATE,
-    ReplyFile: Kind.FILE,
+    ReplyFile: Kind.FILE, WebhookEvent: Kind.WEBHOOK,
 }
 TYPES: dict[Kind, type] = {kind: cls for cls, kind in KINDS.items()}
 

@@ -58,6 +58,9 @@ class Outcome:
     the backoff)."""
     unreachable: bool = False
     """The person blocked the bot, left, or their account is gone."""
+    own_schedule: bool = False
+    """With ``retry_after``: the sender keeps its own retry schedule and says when to give up
+    (webhooks: for a day); no attempt limit here."""
 
 
 @dataclass
@@ -248,6 +251,8 @@ def record(session: Session, outcomes: Sequence[Outcome], *, now: datetime) -> R
 def _retry(row: OutboxMessage, outcome: Outcome) -> bool:
     """Whether to try again: a rate limit up to MAX_RATE_LIMITED attempts in all, a fault up
     to MAX_ATTEMPTS faults (the 429s between them do not count)."""
+    if outcome.own_schedule:
+        return True
     if outcome.retry_after:  # the platform said when: a rate limit, not a fault
         return row.attempts < MAX_RATE_LIMITED
     row.faults += 1

@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from bot import privacy, store
+from bot import privacy, store, webhooks
 from bot.buttons import ConfirmDelete, Language
 from bot.buttons import encode as button
 from bot.engine.alerts import Alerts
@@ -63,6 +63,7 @@ class Account:
     # ------------------------------------------------------------------ opting out, help
 
     def stop(self, turn: Turn) -> None:
+        webhooks.opted_out(self.config, turn.session, turn.person)
         turn.person.opted_out = True
         turn.session.add(turn.person)
         store.close_active_runs(session=turn.session, respondent_id=turn.person_id,

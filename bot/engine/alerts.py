@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot import store
+from bot import store, webhooks
 from bot.buttons import AlertAction
 from bot.engine import outcomes
 from bot.engine.turn import EngineConfig, Turn
@@ -52,6 +52,7 @@ class Alerts:
 
     def raise_for(self, turn: Turn, answer: Answer) -> None:
         alert = store.create_alert(session=turn.session, answer=answer)
+        webhooks.alert_created(self.config, turn.session, alert, answer)
         text, choices = self._view(turn.session, alert, answer, turn.person, new=True)
         turn.send(AlertPost(turn.channel, _id(alert), text, choices),
                   outcomes.alert_ref(_id(alert)))
@@ -99,6 +100,7 @@ class Alerts:
             alert.status, alert.resolved_by, alert.resolved_at = AlertStatus.RESOLVED, name, now
             store.add_note(session=turn.session, alert_id=alert_id, author=name,
                            kind=NoteKind.RESOLVE)
+            webhooks.alert_resolved(self.config, turn.session, alert)
             turn.say(Notice(t.gettext("Marked as resolved.")))
         else:
             turn.person.pending_alert_id = alert_id

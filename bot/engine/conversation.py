@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import logging
 
-from bot import deeplinks, privacy, store
+from bot import deeplinks, privacy, store, webhooks
 from bot.answers import parse_score
+from bot.audience import links
 from bot.buttons import Score, Skip
+from bot.campaigns.outcome import answered
 from bot.engine.alerts import Alerts
 from bot.engine.turn import EngineConfig, Turn
 from bot.messages import EditPressed, Notice, Reply
@@ -39,25 +41,31 @@ class Conversation:
         turn.session.add(person)
         privacy.clear_erasure(session=turn.session, channel=turn.channel,
                               user_id=person.platform_user_id)
-        survey, campaign = self.resolve_payload(payload)
+        survey, campaign = self.resolve_payload(payload, turn)
         current = store.active_run(session=turn.session, respondent_id=turn.person_id)
         if current is not None and not payload:
             self.reask(turn, current, t.gettext("Let us continue where we left off."))
             return
         run = store.start_run(session=turn.session, respondent_id=turn.person_id,
-                              survey=survey.name, campaign=campaign)
+                              survey=survey.name, campaign=campaign, now=self.config.clock())
         intro = (t.gettext("Welcome back! You will receive surveys again.") if welcome_back
                  else t.gettext("Hello! We would value your opinion; it takes a minute."))
         self.ask(turn, run, survey.questions[0], intro)
 
-    def resolve_payload(self, payload: str) -> tuple[Survey, str | None]:
-        """A shared deep-link payload names a survey, a campaign, or ``<survey>__<campaign>``
-        (:mod:`bot.deeplinks`)."""
+    def resolve_payload(self, payload: str, turn: Turn) -> tuple[Survey, str | None]:
+        """A shared deep-link payload names a survey, a campaign, or ``<survey>__<campaign>``;
+        a personal one (``p-<token>``) binds the person to its customer (:mod:`bot.deeplinks`,
+        :mod:`bot.audience.links`)."""
         surveys = self.config.surveys
         decoded = deeplinks.decode(payload)
         if decoded is None:
-            log.warning("malformed start payload %r: starting the default survey", payload[:80])
+            shown = "p-…" if payload.startswith(deeplinks.PERSONAL) else payload[:80]
+            log.warning("malformed start payload %r: starting the default survey", shown)
             return surveys.default, None
+        if decoded.token is not None:
+            start = links.open_link(session=turn.session, person=turn.person,
+                                    token=decoded.token, now=self.config.clock())
+            return surveys.get(start.survey) or surveys.default, start.campaign
         if decoded.name is None:
             return surveys.default, None
         survey = surveys.get(decoded.name)
@@ -134,6 +142,9 @@ class Conversation:
         if run is None or run.respondent_id != turn.person.id:
             turn.say(Notice(turn.t.gettext("These buttons are not yours.")))
             return None
+        if run.status == RunStatus.EXPIRED:
+            turn.say(Notice(turn.t.gettext("This survey has closed. Thank you all the same.")))
+            return None
         if run.status != RunStatus.ACTIVE or run.step != step:
             turn.say(Notice(turn.t.gettext("This question has already been answered.")))
             return None
@@ -171,8 +182,11 @@ class Conversation:
             campaign=run.campaign, question_key=question.key, metric=question.metric,
             score=score, scale_min=low, scale_max=high, bucket=bucket,
             locale=turn.person.locale, channel=turn.channel, event_id=turn.inbound.event_id,
-            created_at=now, is_test=turn.is_manager,
+            created_at=now, is_test=turn.is_manager, invitation_id=run.invitation_id,
         ), zone=self.config.report_zone)
+        if run.invitation_id is not None:
+            answered(turn.session, run.invitation_id, now)
+        webhooks.answer_created(self.config, turn.session, answer)
         if pressed:
             turn.say(EditPressed(question.text.render(turn.t) + "\n" + turn.t.gettext(
                 "Your answer: {score}").format(score=score)))
@@ -201,6 +215,7 @@ class Conversation:
             answer.comment = text[:limit]
             answer.commented_at = self.config.clock()
             turn.session.add(answer)
+            webhooks.comment_created(self.config, turn.session, answer)
             self.alerts.comment_added(turn, answer)
         if len(text) > limit:
             turn.say(Reply(t.ngettext(

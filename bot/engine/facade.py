@@ -19,12 +19,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot import buttons, store
+from bot.campaigns.spec import CampaignRules
 from bot.db import Database
 from bot.delivery import inbox, outbox
 from bot.delivery.outbox import Planned
 from bot.engine import outcomes
 from bot.engine.account import Account
 from bot.engine.alerts import Alerts
+from bot.engine.campaigns import Campaigns
 from bot.engine.conversation import Conversation
 from bot.engine.outcomes import Outcomes
 from bot.engine.outreach import Outreach
@@ -51,7 +53,7 @@ PRUNE_EVERY = 1000
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
-class Engine(Outreach):
+class Engine(Outreach, Campaigns):
     """The channel-agnostic survey bot."""
 
     def __init__(
@@ -68,13 +70,16 @@ class Engine(Outreach):
         report_timezone: str = "UTC",
         clock: Callable[[], datetime] = utcnow,
         event_lease: timedelta = EVENT_LEASE,
+        campaign_rules: CampaignRules | None = None,
+        webhooks: bool = False,
     ) -> None:
         self.db = db
         self.config = EngineConfig(
             surveys=surveys, managers=dict(managers), manager_locale=manager_locale,
             default_locale=default_locale, channel_locales=dict(channel_locales or {}),
             comment_max_length=comment_max_length, resurvey_erased=resurvey_erased,
-            report_zone=ZoneInfo(report_timezone), clock=clock)
+            report_zone=ZoneInfo(report_timezone), clock=clock, webhooks=webhooks,
+            campaign_rules=campaign_rules or CampaignRules())
         self.alerts = Alerts(self.config)
         self.conversation = Conversation(self.config, self.alerts)
         self.account = Account(self.config, self.conversation, self.alerts)
@@ -297,7 +302,7 @@ class Engine(Outreach):
             t = self.config.reader(person) if person else self.config.manager_translator
             return manager_command(session, metric, (inbound.text or "").strip(), t,
                                    self.clock(), self.config.style(inbound.channel).spell(metric),
-                                   zone=self.config.report_zone)
+                                   zone=self.config.report_zone, surveys=self.surveys)
 
     def prune_events(self) -> int:
         """Forget event ids older than a week; the number forgotten."""

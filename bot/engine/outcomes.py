@@ -3,7 +3,8 @@ alert was posted, tell a manager whether their reply reached the customer (once,
 so), mark a person who blocked the bot as unreachable.
 
 An outbox row's ``follow_up`` holds words made here, separated by spaces:
-``alert:<alert_id>``, ``reply:<note_id>:<lang>``, ``person:<user_id>``.
+``alert:<alert_id>``, ``reply:<note_id>:<lang>``, ``person:<user_id>``, ``invitation:<id>``
+(a campaign's first question: the invitation is sent or failed).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot import store
+from bot.campaigns import outcome as campaign_outcome
 from bot.delivery import codec
 from bot.delivery.outbox import Outcome, Planned, Recorded, enqueue
 from bot.engine.alerts import Alerts
@@ -35,6 +37,10 @@ def reply_note(note_id: int, lang: str) -> str:
 
 def person(user_id: str) -> str:
     return f"person:{user_id}"
+
+
+def invitation(invitation_id: int) -> str:
+    return f"invitation:{invitation_id}"
 
 
 def words(follow_up: str) -> list[tuple[str, list[str]]]:
@@ -65,6 +71,12 @@ class Outcomes:
                 store.set_alert_ref(session=session, alert_id=int(args[0]), ref=outcome.ref)
             elif word == "person" and not sent and outcome.unreachable:
                 self.unreachable(session, row.channel, ":".join(args))
+            elif word == "invitation" and args and args[0].isdigit():
+                if sent:
+                    campaign_outcome.sent(session, int(args[0]), now)
+                else:
+                    campaign_outcome.failed(session, int(args[0]), campaign_outcome.UNREACHABLE
+                                            if outcome.unreachable else outcome.error, now)
             elif word == "reply" and len(args) == 2 and args[0].isdigit():
                 new += self._reply_outcome(session, row, int(args[0]), args[1], now, sent=sent)
         return new

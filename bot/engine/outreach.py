@@ -76,8 +76,8 @@ class Outreach:
         origin: Mapping[str, Any] | None = None,
     ) -> Said:
         """Begin a survey a manager sent out (its first question in the campaign lane);
-        ``[]`` when the person opted out, cannot be reached, or deleted their data (and has
-        not started a survey themselves since)."""
+        ``[]`` when the person opted out, cannot be reached, deleted their data (and has
+        not started a survey themselves since), or is in the middle of a survey."""
         inbound = clean_inbound(Inbound(channel, user_id, chat_id, display_name=display_name,
                                         locale_hint=locale_hint))
 
@@ -123,9 +123,13 @@ class Outreach:
         person = turn.person
         if person.opted_out or person.unreachable:
             return Said()
+        current = store.active_run(session=session, respondent_id=turn.person_id)
+        if current is not None and (
+                current.updated_at >= self.clock() - self.config.campaign_rules.in_progress):
+            return Said()  # a survey in progress is never interrupted
         chosen = self.surveys.get(survey) or self.surveys.default
         run = store.start_run(session=session, respondent_id=turn.person_id,
-                              survey=chosen.name, campaign=campaign)
+                              survey=chosen.name, campaign=campaign, now=self.clock())
         assert run.id is not None
         question = chosen.questions[0]
         intro = turn.t.gettext("Hello! We would value your opinion; it takes a minute.")

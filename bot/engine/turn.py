@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot.campaigns.spec import CampaignRules
 from bot.i18n import Translator, translator
 from bot.messages import Inbound, Outbound
 from bot.models import Respondent, utcnow
@@ -28,10 +29,14 @@ class EngineConfig:
     channel_locales: Mapping[str, str] = field(default_factory=dict)
     comment_max_length: int = 2000
     resurvey_erased: bool = False
+    webhooks: bool = False
+    """WEBHOOK_URL is set: answers, comments, alerts and opt-outs write events to the outbox."""
     report_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     """REPORT_TIMEZONE: summaries' days and the days the rollup counts."""
     clock: Callable[[], datetime] = utcnow
     styles: dict[str, ChannelStyle] = field(default_factory=dict)
+    campaign_rules: CampaignRules = field(default_factory=CampaignRules)
+    """Cooldown, quiet hours and reminders of campaigns (the settings)."""
 
     def is_manager(self, channel: str, user_id: str) -> bool:
         return user_id in self.managers.get(channel, frozenset())

@@ -14,6 +14,7 @@ from bot.i18n import Translator
 from bot.periods import FORMS, UTC_ZONE, PeriodError, parse_period
 from bot.reports.queries import SPLITS, build_report
 from bot.reports.render import render_report
+from bot.surveys import SurveyCatalog
 
 
 def period_forms() -> str:
@@ -88,8 +89,10 @@ def parse_summary_args(args: str) -> SummaryArgs | str | None:
 
 
 def manager_command(session: Session, metric: str, args: str, t: Translator, now: datetime,
-                    cmd: str, *, zone: ZoneInfo = UTC_ZONE) -> str:
-    """Answer ``/nps summary 30d by channel`` and friends; ``zone`` is REPORT_TIMEZONE."""
+                    cmd: str, *, zone: ZoneInfo = UTC_ZONE,
+                    surveys: SurveyCatalog | None = None) -> str:
+    """Answer ``/nps summary 30d by channel`` and friends; ``zone`` is REPORT_TIMEZONE,
+    ``surveys`` the catalog (whose surveys' invitations count for the metric)."""
     parsed = parse_summary_args(args)
     if parsed is None:
         return usage(cmd, t)
@@ -99,4 +102,5 @@ def manager_command(session: Session, metric: str, args: str, t: Translator, now
         period = parse_period(parsed.period or None, now, zone)
     except PeriodError as exc:
         return period_error(exc, parsed.period, t)
-    return render_report(build_report(session, metric, period, parsed.split), t)
+    return render_report(build_report(session, metric, period, parsed.split, surveys=surveys),
+                         t)

@@ -10,12 +10,15 @@ from bot.metrics import METRICS
 from bot.reports.figures import bucket_counts, headline, shown, trend
 from bot.reports.labels import segment_label
 from bot.reports.queries import Counts, Report
+from bot.reports.rates import Reach
 from scoring import Kind
 
 SHARE_DIGITS = 2  # a bucket's share in 0..1, as the text's whole percentage shows it
 
 CSV_HEADER = ("metric", "period", "n", "score", "bucket", "count", "share", "by", "segment",
-              "first_day", "last_day", "timezone")
+              "first_day", "last_day", "timezone", "n_invited", "n_own", "sent", "answered",
+              "response_rate", "failed", "waiting")
+RESPONSE_KEYS = ("sent", "answered", "rate", "failed", "waiting")
 
 
 def _whole(value: float | None) -> float | int | None:
@@ -45,6 +48,20 @@ def _figures(metric: str, counts: Counts) -> dict[str, Any]:
     return data
 
 
+def _response(reach: Reach | None) -> dict[str, Any] | None:
+    """The invitations of a period or segment; None when it has none."""
+    if reach is None:
+        return None
+    rate = reach.rate
+    return {"sent": reach.sent, "answered": reach.answered,
+            "rate": None if rate is None else shown(rate, SHARE_DIGITS),
+            "failed": reach.failed, "waiting": reach.waiting}
+
+
+def _asked(n: int, invited: int, reach: Reach | None) -> dict[str, Any]:
+    return {"n_invited": invited, "n_own": n - invited, "response": _response(reach)}
+
+
 def report_dict(report: Report, t: Translator | None = None) -> dict[str, Any]:
     """The report as plain data; ``t`` words the segment labels (English by default)."""
     t = t or translator("en")
@@ -58,6 +75,7 @@ def report_dict(report: Report, t: Translator | None = None) -> dict[str, Any]:
         "start": period.start.isoformat() if period.start else None,
         "end": period.end.isoformat(),
         **_figures(report.metric, report.current),
+        **_asked(sum(report.current.values()), report.invited, report.reach),
     }
     before = report.previous_period
     if before is not None and report.previous is not None:
@@ -75,7 +93,9 @@ def report_dict(report: Report, t: Translator | None = None) -> dict[str, Any]:
         data["by"] = report.segment_by
         data["segments"] = [
             {"key": key, "label": segment_label(report.segment_by, key, t),
-             **_figures(report.metric, counts)}
+             **_figures(report.metric, counts),
+             **_asked(sum(counts.values()), report.segment_invited.get(key, 0),
+                      report.segment_reach.get(key))}
             for key, counts in report.segments]
     data["comments"] = [
         {"score": c.score, "text": c.text, "name": c.name, "channel": c.channel,
@@ -85,16 +105,20 @@ def report_dict(report: Report, t: Translator | None = None) -> dict[str, Any]:
 
 
 def csv_rows(report: Report) -> list[list[Any]]:
-    """:data:`CSV_HEADER`, then a row per bucket, per segment when the report is split."""
+    """:data:`CSV_HEADER`, then a row per bucket, per segment when the report is split; the
+    response columns are empty where the period (or segment) has no invitation."""
     data = report_dict(report)
     common = [data["first_day"] or "", data["last_day"], data["timezone"]]
     groups: list[tuple[str, dict[str, Any]]] = (
         [(s["key"], s) for s in data["segments"]] if report.segment_by else [("", data)])
     rows: list[list[Any]] = [list(CSV_HEADER)]
     for key, figures in groups:
+        response = figures["response"] or {}
+        asked = [figures["n_invited"], figures["n_own"],
+                 *("" if response.get(k) is None else response[k] for k in RESPONSE_KEYS)]
         for bucket, row in figures["buckets"].items():
             rows.append([data["metric"], data["period"], figures["n"],
                          "" if figures["score"] is None else figures["score"], bucket,
                          row["count"], "" if row["share"] is None else row["share"],
-                         report.segment_by or "", key, *common])
+                         report.segment_by or "", key, *common, *asked])
     return rows

@@ -19,6 +19,8 @@ def bucket_names(metric: str, t: Translator) -> dict[str, str]:
 
 def segment_label(split: str, key: str, t: Translator) -> str:
     """A segment as the reader names it mid-sentence: "Telegram", "română", "no campaign"."""
+    if split in ("channel", "language") and not key:  # an invitation not sent yet
+        return t.gettext("not known yet")
     if split == "channel":
         return channel_label(key, t)
     if split == "language":

@@ -5,13 +5,16 @@ Every period is whole local days (:mod:`bot.periods`), so the counts come from t
 ``answer_counts`` alone (one GROUP BY over its primary key, whatever the period's length) when
 the rollup counts the report zone's days; otherwise (a process whose REPORT_TIMEZONE differs
 from the zone the rollup was last built with) from the raw ``answers`` rows over the period's
-UTC bounds, which is slower but right.
+UTC bounds, which is slower but right.  Both tell answers to an invitation from those of people
+who came by themselves; the invitations themselves (response rates) come from :mod:`.rates`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import func, literal
@@ -20,13 +23,16 @@ from sqlmodel import Session, col, select
 from bot.metrics import METRICS
 from bot.models import Answer, AnswerCount, Respondent
 from bot.periods import Period
+from bot.reports.rates import Reach, metric_surveys, reach_counts
 from bot.store import rollup_zone
+from bot.surveys import SurveyCatalog, load_surveys
 
 # The splits a manager types after ``by``, and the column (of both tables) each one reads.
 SPLITS = {"channel": "channel", "language": "locale", "campaign": "campaign", "survey": "survey"}
 LATEST_COMMENTS = 5
 
 Counts = dict[int, int]
+Cells = dict[tuple[str, bool, int], int]  # (segment key, invited, score) -> answers
 
 
 @dataclass(frozen=True)
@@ -43,7 +49,9 @@ class Comment:
 @dataclass(frozen=True)
 class Report:
     """A metric over a period: answers per score now and in the span it is compared with, the
-    latest unhappy comments, and answers per score in each segment when split."""
+    latest unhappy comments, and answers per score in each segment when split; how many
+    answers came after an invitation, and the period's invitations (``reach``: None when it
+    has none), in all and per segment key."""
 
     metric: str
     period: Period
@@ -52,10 +60,19 @@ class Report:
     comments: tuple[Comment, ...]
     segment_by: str | None = None
     segments: tuple[tuple[str, Counts], ...] = ()
+    invited: int = 0
+    reach: Reach | None = None
+    segment_invited: Mapping[str, int] = field(default_factory=dict)
+    segment_reach: Mapping[str, Reach] = field(default_factory=dict)
 
     @property
     def previous_period(self) -> Period | None:
         return self.period.previous()
+
+    @property
+    def tells_invited(self) -> bool:
+        """Whether invitations play a part in this period (so the answers are told apart)."""
+        return self.reach is not None or self.invited > 0
 
 
 def _where(metric: str, period: Period) -> list[Any]:
@@ -66,27 +83,47 @@ def _where(metric: str, period: Period) -> list[Any]:
     return clauses
 
 
-def _counts(session: Session, metric: str, period: Period, split: str | None,
-            use_rollup: bool) -> dict[tuple[str, int], int]:
-    """Answers per (segment key, score); the key is "" without a split or for no campaign."""
+def _cells(session: Session, metric: str, period: Period, split: str | None,
+           use_rollup: bool) -> Cells:
+    """Answers per (segment key, invited, score); the key is "" without a split or for no
+    campaign."""
     if use_rollup:
         table = AnswerCount.__table__.c  # type: ignore[attr-defined]
         key: Any = table[SPLITS[split]] if split else literal("")
+        invited: Any = table.invited
         clauses = [table.metric == metric, table.day <= period.last]
         if period.first is not None:
             clauses.append(table.day >= period.first)
-        query: Any = (select(key, table.score, func.sum(table.count))
-                      .where(*clauses).group_by(key, table.score))
+        query: Any = (select(key, invited, table.score, func.sum(table.count))
+                      .where(*clauses).group_by(key, invited, table.score))
     else:
         answers = Answer.__table__.c  # type: ignore[attr-defined]
         key = func.coalesce(answers[SPLITS[split]], "") if split else literal("")
-        query = (select(key, answers.score, func.count()).where(*_where(metric, period))
-                 .group_by(key, answers.score))
-    out: dict[tuple[str, int], int] = {}
-    for value, score, n in session.exec(query):
+        invited = answers.invitation_id.is_not(None)
+        query = (select(key, invited, answers.score, func.count())
+                 .where(*_where(metric, period)).group_by(key, invited, answers.score))
+    out: Cells = {}
+    for value, asked, score, n in session.exec(query):
         if n:
-            cell = (str(value or ""), int(score))
+            cell = (str(value or ""), bool(asked), int(score))
             out[cell] = out.get(cell, 0) + int(n)
+    return out
+
+
+def _counts(cells: Cells) -> dict[str, Counts]:
+    """Answers per score in each segment key."""
+    out: dict[str, Counts] = {}
+    for (key, _, score), n in cells.items():
+        counts = out.setdefault(key, {})
+        counts[score] = counts.get(score, 0) + n
+    return out
+
+
+def _invited(cells: Cells) -> dict[str, int]:
+    """Answers to an invitation in each segment key."""
+    out: dict[str, int] = {}
+    for (key, invited, _), n in cells.items():
+        out[key] = out.get(key, 0) + (n if invited else 0)
     return out
 
 
@@ -99,17 +136,19 @@ def score_counts(session: Session, metric: str, period: Period,
                  use_rollup: bool | None = None) -> Counts:
     """Answers per score in the period."""
     rollup = uses_rollup(session, period) if use_rollup is None else use_rollup
-    return {score: n for (_, score), n in _counts(session, metric, period, None, rollup).items()}
+    return _counts(_cells(session, metric, period, None, rollup)).get("", {})
 
 
 def segment_counts(session: Session, metric: str, period: Period, split: str,
                    use_rollup: bool | None = None) -> tuple[tuple[str, Counts], ...]:
     """Answers per score in each segment, the largest segment first."""
     rollup = uses_rollup(session, period) if use_rollup is None else use_rollup
-    out: dict[str, Counts] = {}
-    for (key, score), n in _counts(session, metric, period, split, rollup).items():
-        out.setdefault(key, {})[score] = n
-    return tuple(sorted(out.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])))
+    return _ordered(_counts(_cells(session, metric, period, split, rollup)))
+
+
+def _ordered(segments: dict[str, Counts]) -> tuple[tuple[str, Counts], ...]:
+    """The largest segment first."""
+    return tuple(sorted(segments.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])))
 
 
 def latest_comments(session: Session, metric: str, period: Period,
@@ -129,21 +168,40 @@ def latest_comments(session: Session, metric: str, period: Period,
     )
 
 
+@cache
+def _builtin_surveys() -> SurveyCatalog:
+    return load_surveys()
+
+
 def build_report(session: Session, metric: str, period: Period,
-                 segment: str | None = None) -> Report:
+                 segment: str | None = None, *, surveys: SurveyCatalog | None = None) -> Report:
     """``metric``'s report; KeyError for a metric that is not in :data:`~bot.metrics.METRICS`
-    (never an empty report of another's figures)."""
+    (never an empty report of another's figures).  ``surveys`` (the built-in catalog when
+    None; the engine and the CLI pass SURVEY_FILE's) names the surveys whose invitations count
+    for ``metric``.  A segment with invitations and no answers is a segment too."""
     metric = METRICS[metric].key
     if segment is not None and segment not in SPLITS:
         raise ValueError(f"unknown split {segment!r}")
     rollup = uses_rollup(session, period)
     previous = period.previous()
+    asks = metric_surveys(surveys or _builtin_surveys(), metric)
+    cells = _cells(session, metric, period, None, rollup)
+    reach = reach_counts(session, asks, period).get("")
+    segment_cells = _cells(session, metric, period, segment, rollup) if segment else {}
+    segment_reach = reach_counts(session, asks, period, segment) if segment else {}
+    segments = _counts(segment_cells)
+    for key in segment_reach:
+        segments.setdefault(key, {})
     return Report(
         metric=metric,
         period=period,
-        current=score_counts(session, metric, period, rollup),
+        current=_counts(cells).get("", {}),
         previous=score_counts(session, metric, previous, rollup) if previous else None,
         comments=latest_comments(session, metric, period),
         segment_by=segment,
-        segments=segment_counts(session, metric, period, segment, rollup) if segment else (),
+        segments=_ordered(segments),
+        invited=_invited(cells).get("", 0),
+        reach=reach,
+        segment_invited=_invited(segment_cells),
+        segment_reach=segment_reach,
     )

@@ -19,6 +19,7 @@ from bot.reports.figures import (
 )
 from bot.reports.labels import bucket_names, segment_label, span_text
 from bot.reports.queries import Counts, Report
+from bot.reports.rates import Reach
 from scoring import Kind
 
 CONFIDENCE = 0.95
@@ -72,6 +73,54 @@ def headline_lines(metric: str, counts: Counts, t: Translator) -> list[str]:
     return lines
 
 
+def answers_split_line(n: int, invited: int, t: Translator) -> str:
+    """``n = 120: 80 after an invitation, 40 on their own``."""
+    own = n - invited
+    return t.gettext("n = {n}: {invited}, {own}").format(
+        n=t.number(n),
+        invited=t.ngettext("{count} after an invitation", "{count} after an invitation",
+                           invited).format(count=t.number(invited)),
+        own=t.ngettext("{count} on their own", "{count} on their own",
+                       own).format(count=t.number(own)))
+
+
+def rate_lines(reach: Reach, t: Translator) -> list[str]:
+    """The response rate (answered / sent), and what was not sent."""
+    if reach.rate is None:
+        lines = [t.gettext("Response rate: no invitation sent in this period yet.")]
+    else:
+        lines = [t.ngettext(
+            "Response rate: {rate} ({answered} of {sent} invitation sent was answered).",
+            "Response rate: {rate} ({answered} of {sent} invitations sent were answered).",
+            reach.sent).format(rate=t.percent(reach.rate), answered=t.number(reach.answered),
+                               sent=t.number(reach.sent))]
+    if reach.failed:
+        lines.append(t.ngettext(
+            "{count} invitation could not be sent.",
+            "{count} invitations could not be sent.", reach.failed,
+        ).format(count=t.number(reach.failed)))
+    if reach.waiting:
+        lines.append(t.ngettext(
+            "{count} invitation is waiting to be sent.",
+            "{count} invitations are waiting to be sent.", reach.waiting,
+        ).format(count=t.number(reach.waiting)))
+    return lines
+
+
+def reach_lines(report: Report, key: str | None, counts: Counts, t: Translator) -> list[str]:
+    """Under a headline (all answers when ``key`` is None, else a segment's): the answers told
+    apart and the response rate, when invitations play a part in the period."""
+    if not report.tells_invited:
+        return []
+    n = sum(counts.values())
+    if key is None:
+        invited, reach = report.invited, report.reach
+    else:
+        invited, reach = report.segment_invited.get(key, 0), report.segment_reach.get(key)
+    lines = [answers_split_line(n, invited, t)] if n else []
+    return lines + (rate_lines(reach, t) if reach is not None else [])
+
+
 def unit(metric: str, t: Translator) -> str:
     """NPS moves in points, CSAT and CES (shares) in percentage points."""
     return t.gettext(METRICS[metric].unit)
@@ -116,12 +165,14 @@ def render_report(report: Report, t: Translator) -> str:
     """The summary a manager reads in chat."""
     lines = [title(report, t)]
     lines += headline_lines(report.metric, report.current, t)
+    lines += reach_lines(report, None, report.current, t)
     if (line := trend_line(report, t)) is not None:
         lines.append(line)
     for key, counts in report.segments:
         lines.append("")
         lines.append(f"▸ {segment_label(report.segment_by or '', key, t)}")
         lines += headline_lines(report.metric, counts, t)
+        lines += reach_lines(report, key, counts, t)
     if comments := comment_lines(report, t):
         lines.append("")
         lines += comments

@@ -17,7 +17,8 @@ from bot.prompts import metric_label
 from bot.reports.figures import MARGIN_DIGITS, MEAN_DIGITS, SAMPLE_FLOOR, bucket_counts, headline
 from bot.reports.labels import bucket_names, segment_label
 from bot.reports.queries import Counts, Report
-from bot.reports.render import comment_lines, title, too_few_line, trend_line
+from bot.reports.rates import Reach
+from bot.reports.render import comment_lines, rate_lines, title, too_few_line, trend_line
 from scoring import Kind
 
 WARN = "⚠"
@@ -51,6 +52,17 @@ def _row(label: str, metric: str, counts: Counts, t: Translator) -> list[str]:
     return cells
 
 
+def _asked(n: int, invited: int, reach: Reach | None, t: Translator) -> list[str]:
+    """Answers after an invitation / on their own, and the response rate (answered / sent)."""
+    if reach is None:
+        rate = ""
+    elif reach.rate is None:
+        rate = "—"
+    else:
+        rate = f"{t.percent(reach.rate)} ({t.number(reach.answered)}/{t.number(reach.sent)})"
+    return [f"{t.number(invited)} / {t.number(n - invited)}", rate]
+
+
 def summary_table(report: Report, t: Translator) -> Table:
     metric = report.metric
     share = METRICS[metric].kind is Kind.SHARE
@@ -67,10 +79,18 @@ def summary_table(report: Report, t: Translator) -> Table:
         table.add_column(t.gettext("Mean"), justify="right")
     for name in bucket_names(metric, t).values():
         table.add_column(name, justify="right")
+    asked = report.tells_invited
+    if asked:
+        for name in (t.gettext("Invited / own"), t.gettext("Response rate")):
+            table.add_column(name, justify="right")
+    extra = _asked(sum(report.current.values()), report.invited, report.reach, t)
     table.add_row(*_row(t.gettext("All answers"), metric, report.current, t),
-                  end_section=bool(report.segments))
+                  *(extra if asked else []), end_section=bool(report.segments))
     for key, counts in report.segments:
-        table.add_row(*_row(segment_label(split or "", key, t), metric, counts, t))
+        extra = _asked(sum(counts.values()), report.segment_invited.get(key, 0),
+                       report.segment_reach.get(key), t)
+        table.add_row(*_row(segment_label(split or "", key, t), metric, counts, t),
+                      *(extra if asked else []))
     return table
 
 
@@ -88,6 +108,8 @@ def notes(report: Report, t: Translator) -> list[str]:
             "{mark} fewer than {min} answer: too few to trust.",
             "{mark} fewer than {min} answers: too few to trust.", SAMPLE_FLOOR,
         ).format(mark=WARN, min=SAMPLE_FLOOR))
+    if report.reach is not None:
+        lines += rate_lines(report.reach, t)
     if (line := trend_line(report, t)) is not None:
         lines.append(line)
     lines.append(t.gettext("Days in the time zone {zone}.").format(zone=report.period.zone.key))

@@ -110,6 +110,8 @@ def upgrade() -> None:
     sa.Column('reminders_sent', sa.Integer(), nullable=False),
     sa.Column('next_reminder_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('cooldown_days', sa.Float(), nullable=True),
+    sa.Column('survey', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ondelete='CASCADE'),
@@ -123,9 +125,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_invitations_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index('ix_invitations_due', ['status', 'due_at'], unique=False)
         batch_op.create_index('ix_invitations_remind', ['status', 'next_reminder_at'], unique=False)
+        batch_op.create_index('ix_invitations_sent', ['sent_at', 'created_at'], unique=False)
 
     with op.batch_alter_table('answers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('invitation_id', sa.Integer(), nullable=True))
+
+    # The daily rollup counts answers to an invitation apart (every answer so far has none).
+    _rollup_key(invited=True)
 
     with op.batch_alter_table('respondents', schema=None) as batch_op:
         batch_op.add_column(sa.Column('customer_id', sa.Integer(), nullable=True))
@@ -148,10 +154,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_respondents_customer_id'))
         batch_op.drop_column('customer_id')
 
+    _rollup_key(invited=False)
     with op.batch_alter_table('answers', schema=None) as batch_op:
         batch_op.drop_column('invitation_id')
 
     with op.batch_alter_table('invitations', schema=None) as batch_op:
+        batch_op.drop_index('ix_invitations_sent')
         batch_op.drop_index('ix_invitations_remind')
         batch_op.drop_index('ix_invitations_due')
         batch_op.drop_index(batch_op.f('ix_invitations_customer_id'))
@@ -176,3 +184,60 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_campaigns_status'))
 
     op.drop_table('campaigns')
+
+
+
+_ROLLUP_KEY = ['metric', 'day', 'score', 'channel', 'locale', 'survey', 'campaign']
+
+
+def _merge_invited() -> None:
+    """Fold the rows ``invited`` told apart into one row per key again."""
+    same = ' AND '.join(f"o.{k} = answer_counts.{k}" for k in _ROLLUP_KEY)
+    op.execute(f"UPDATE answer_counts SET count = count + (SELECT o.count FROM answer_counts o "
+               f"WHERE o.invited AND {same}) WHERE NOT invited AND EXISTS (SELECT 1 FROM "
+               f"answer_counts o WHERE o.invited AND {same})")
+    op.execute(f"DELETE FROM answer_counts WHERE invited AND EXISTS (SELECT 1 FROM "
+               f"answer_counts o WHERE NOT o.invited AND {same})")
+    op.execute("UPDATE answer_counts SET invited = false WHERE invited")
+
+
+def _rollup_key(*, invited: bool) -> None:
+    """Add ``answer_counts.invited`` to the rollup's primary key, or take it out again."""
+    key = [*_ROLLUP_KEY, 'invited'] if invited else _ROLLUP_KEY
+    column: sa.Column[bool] = sa.Column('invited', sa.Boolean(), nullable=False,
+                                        server_default=sa.false())
+    if not invited:
+        _merge_invited()
+    if op.get_bind().dialect.name == 'sqlite':  # a new table with the new key, the rows copied
+        _copy_sqlite(key)
+        return
+    with op.batch_alter_table('answer_counts', schema=None) as batch_op:
+        batch_op.drop_constraint('answer_counts_pkey', type_='primary')
+        if invited:
+            batch_op.add_column(column)
+        else:
+            batch_op.drop_column('invited')
+        batch_op.create_primary_key('answer_counts_pkey', key)
+    if invited:
+        op.alter_column('answer_counts', 'invited', server_default=None)
+
+
+def _copy_sqlite(key: list[str]) -> None:
+    invited = 'invited' in key
+    op.create_table(
+        'answer_counts_next',
+        sa.Column('metric', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('score', sa.Integer(), nullable=False),
+        sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column('locale', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column('survey', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column('campaign', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        *([sa.Column('invited', sa.Boolean(), nullable=False)] if invited else []),
+        sa.Column('count', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(*key))
+    columns = ', '.join([*_ROLLUP_KEY, 'count'])
+    op.execute(f"INSERT INTO answer_counts_next ({columns}{', invited' if invited else ''}) "
+               f"SELECT {columns}{', 0' if invited else ''} FROM answer_counts")
+    op.drop_table('answer_counts')
+    op.rename_table('answer_counts_next', 'answer_counts')
