@@ -395,17 +395,14 @@ def _dispatch(settings: Settings, args: argparse.Namespace, backoff: Backoff | N
         return _demo_seed(settings, args)
     if args.cmd == "export":
         return _export(settings, args)
-<<<<<<< HEAD
     if args.cmd == "campaign":
         from bot.cli_campaign import run as campaign
 
         return campaign(settings, args)
-=======
     if args.cmd == "customers":
         from bot.cli_customers import run as customers
 
         return customers(settings, args, bot_username)
->>>>>>> main
     if args.cmd in CHANNEL_COMMANDS:
         if channels is None:
             raise UsageError(f"{args.cmd}: this command starts channels; run it as the "
