@@ -28,17 +28,20 @@ import multiprocessing
 import sys
 import tempfile
 import time
+import uuid
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.delivery import databases, drop
+from sqlalchemy import create_engine, text
+
 from bot.db import upgrade
 from tests.campaign_run import FAST_CAMPAIGN, add_customers, create_campaign, wait_sent
 from tests.processes import BotProcess, bot_env
 
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TELEGRAM_FROM = 100_000
 SLACK_PREFIX = "UB"
 
@@ -105,6 +108,32 @@ def standin_process(conn: Connection, platform: str, rate: float, users: int) ->
                            "twice": sum(n - 1 for n in api.log.duplicates((post,)).values())})
 
     asyncio.run(main())
+
+
+def databases(which: str) -> list[tuple[str, str]]:
+    """A fresh SQLite file and/or PostgreSQL database, by label."""
+    out = []
+    if which in ("sqlite", "both"):
+        out.append(("SQLite", f"sqlite:///{tempfile.mkdtemp()}/bench-campaign.db"))
+    if which in ("postgresql", "both"):
+        name = f"bench_campaign_{uuid.uuid4().hex[:8]}"
+        _admin(f'CREATE DATABASE "{name}"')
+        out.append(("PostgreSQL", PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"))
+    return out
+
+
+def drop(url: str) -> None:
+    if url.startswith("postgresql"):
+        _admin(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+def _admin(sql: str) -> None:
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(sql))
+    finally:
+        admin.dispose()
 
 
 def rss_mib(pid: int) -> float:

@@ -69,13 +69,14 @@ def add_parser(sub: Any) -> None:
     _lang(commands.add_parser("list", help="every campaign with its figures"))
     show = commands.add_parser("show", help="one campaign's figures: sent, failed, skipped, "
                                "answered, response rate, per channel")
-    show.add_argument("name", metavar="NAME")
+    show.add_argument("name", metavar="NAME", help="the campaign")
     show.add_argument("--format", choices=["text", "json"], default="text",
                       help="text: tables to read; json: every figure (default: text)")
     _lang(show)
     for action, text in zip(ACTIONS, ("stop sending until resumed", "send again",
                                       "send nothing more (what was sent stays)"), strict=True):
-        _lang(commands.add_parser(action, help=text)).add_argument("name", metavar="NAME")
+        _lang(commands.add_parser(action, help=text)).add_argument("name", metavar="NAME",
+                                                                   help="the campaign")
 
 
 def _lang(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
