@@ -34,7 +34,7 @@ from tests.standin_limits import Delivery
 from tests.telegram.shapes import TelegramLimits
 from tests.telegram.standin import BotAPIStandIn
 
-pytestmark = pytest.mark.timeout(150)
+pytestmark = pytest.mark.timeout(300)
 WINDOW = re.compile(r"the duplicate window")
 RATE = 50
 """The stand-in's overall limit a second, and the bot's campaign pace (TELEGRAM_BULK_RATE)."""
@@ -108,9 +108,9 @@ async def test_telegram_campaign_killed_halfway(database_url: str, tmp_path: Pat
         code, said = await create_campaign(env, tmp_path, "halfway", "--channel", "telegram")
         assert code == 0, said
         assert "1,000 people will receive it" in said, said
-        await asyncio.wait_for(killer.killed.wait(), 60)
+        await asyncio.wait_for(killer.killed.wait(), 120)
         await bot.restart()
-        rows = await wait_sent(database_url, "halfway", count, timeout=60)
+        rows = await wait_sent(database_url, "halfway", count, timeout=120)
         assert rows.sent == count, rows
         received = _first_questions(api.log.select(methods=("sendMessage",)), chats)
         assert not api.limited or all(m == "sendMessage" for _, m, _, _ in api.limited)
@@ -133,9 +133,9 @@ async def test_slack_campaign_killed_halfway(database_url: str, tmp_path: Path,
         code, said = await create_campaign(env, tmp_path, "halfway-slack", "--channel",
                                            "slack")
         assert code == 0, said
-        await asyncio.wait_for(killer.killed.wait(), 60)
+        await asyncio.wait_for(killer.killed.wait(), 120)
         await bot.restart()
-        rows = await wait_sent(database_url, "halfway-slack", count, timeout=60)
+        rows = await wait_sent(database_url, "halfway-slack", count, timeout=120)
         assert rows.sent == count, rows
         dms = {e.chat for e in api.log.select(methods=("chat.postMessage",))}
         received = _first_questions(api.log.select(methods=("chat.postMessage",)), dms)

@@ -147,7 +147,7 @@ async def test_steps_start_small_and_grow(database_url: str,
     """A campaign's first step writes one tick's worth of the pace (its first send waits for
     a short transaction), the next ones twice as many up to ``ahead`` queued unsent."""
     add_customers(database_url, 100, telegram_from=83_000)
-    settings = make_settings(telegram_bulk_rate=20, **ANY_HOUR)  # ahead 60, first 10
+    settings = make_settings(telegram_bulk_rate=20, **ANY_HOUR)  # ahead 60, first 4
     engine = build_engine(settings)
     calls = EngineCalls(engine, settings)
     try:
@@ -165,11 +165,11 @@ async def test_steps_start_small_and_grow(database_url: str,
         sender = TelegramSender(app.bot, settings, alert_chat=none, migrated=ignore)
         feeder = CampaignFeeder.for_channel(calls, "telegram", Dispatcher(engine.queues, sender),
                                             settings)
-        assert (feeder.ahead, feeder.first) == (60, 10)
+        assert (feeder.ahead, feeder.first) == (60, 4)
         await asyncio.to_thread(engine.create_campaign, CampaignSpec(
             name="grows", survey="nps", channel="telegram"))
-        written = [len(await feeder.tick()) for _ in range(4)]  # nothing is sent meanwhile
-        assert written == [10, 10, 20, 20]  # 10, then 20 queued in all, then 40, then 60
+        written = [len(await feeder.tick()) for _ in range(6)]  # nothing is sent meanwhile
+        assert written == [4, 4, 8, 16, 28, 0]  # 4 queued in all, then 8, 16, 32, 60, 60
         assert campaign_rows(database_url, "grows").by_status == {"queued": 60, "planned": 40}
     finally:
         calls.close()
