@@ -1,7 +1,8 @@
 """The process roles and what each runs.
 
-* ``web`` (:mod:`adapters.web`, under gunicorn): ``/slack/events``, ``/telegram/webhook`` and
-  ``/healthz``; stateless, as many processes as ``WEB_CONCURRENCY`` says.
+* ``web`` (:mod:`adapters.web`, under gunicorn): ``/slack/events``, ``/telegram/webhook``,
+  ``/healthz`` and, with API_TOKEN, the HTTP API (``/api/v1``, :mod:`adapters.api`);
+  stateless, as many processes as ``WEB_CONCURRENCY`` says.
 * ``worker``: Telegram long polling (when there is no webhook; one poller at a time, enforced),
   Slack Socket Mode (with ``SLACK_APP_TOKEN``), and the :func:`background_services`: the
   dispatcher and inbox sweeper of the channels that ``web`` serves, and housekeeping.  Each
@@ -48,7 +49,9 @@ def plan(settings: Settings, mode: str) -> dict[str, bool]:
         "slack_socket": slack_socket and mode in ("run", "worker", "slack-socket"),
         "background": mode in ("run", "worker"),
     }
-    parts["web"] = parts["telegram_webhook"] or parts["slack_http"] or mode == "web"
+    parts["api"] = bool(settings.api_token) and mode in ("run", "web")
+    parts["web"] = (parts["telegram_webhook"] or parts["slack_http"] or parts["api"]
+                    or mode == "web")
     return parts
 
 
@@ -73,6 +76,10 @@ def build_web_app(engine: Engine, settings: Settings, parts: dict[str, bool], *,
         from adapters.slack.app import attach_web as attach_slack
 
         attach_slack(app, engine, settings, calls=calls, campaigns=campaigns)
+    if parts.get("api"):
+        from adapters.api import attach as attach_api
+
+        attach_api(app, engine, settings, calls)
     return app
 
 

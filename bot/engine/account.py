@@ -7,7 +7,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from bot import privacy, store, webhooks
+from bot import store, webhooks
+from bot.audience import erasure
+from bot.audience.erasure import erase_person
 from bot.buttons import ConfirmDelete, Language
 from bot.buttons import encode as button
 from bot.engine.alerts import Alerts
@@ -114,18 +116,13 @@ class Account:
         if not choice.confirmed:
             turn.say(EditPressed(t.gettext("Nothing was deleted.")))
             return
-        session, person = turn.session, turn.person
-        session.flush()  # the person's pending changes first: the row goes next
-        deletion = store.delete_respondent(session=session, respondent_id=turn.person_id,
-                                           zone=self.config.report_zone)
-        session.expunge(person)
-        privacy.record_erasure(session=session, channel=turn.channel,
-                               user_id=person.platform_user_id, at=self.config.clock())
-        self.alerts.redact(turn, deletion.posted_alerts)
+        erased = erase_person(session=turn.session, person=turn.person,
+                              zone=self.config.report_zone, at=self.config.clock())
+        self.alerts.redact(turn, erased.posted_alerts)
         turn.say(EditPressed(t.ngettext(
             "Deleted: {count} answer and your profile.",
-            "Deleted: {count} answers and your profile.", deletion.answers,
-        ).format(count=deletion.answers)))
+            "Deleted: {count} answers and your profile.", erased.answers,
+        ).format(count=erased.answers)))
 
     # ------------------------------------------------------------------ exporting
 
@@ -133,8 +130,8 @@ class Account:
         """``/export_my_data``: everything stored about the person, as a JSON file worded in
         their language."""
         t, person = turn.t, turn.person
-        answers = privacy.answers_of(session=turn.session, respondent_id=turn.person_id)
-        replies = privacy.replies_received(session=turn.session, respondent_id=turn.person_id)
+        answers = erasure.answers_of(session=turn.session, person=person)
+        replies = erasure.replies_to(session=turn.session, person=person)
         data: dict[str, Any] = {
             t.gettext("exported at"): _iso(self.config.clock()),
             t.gettext("profile"): {
@@ -147,6 +144,7 @@ class Account:
                 t.gettext("first seen"): _iso(person.first_seen),
                 t.gettext("last seen"): _iso(person.last_seen),
             },
+            **erasure.customer_export(session=turn.session, person=person, t=t),
             t.gettext("answers"): [self._answer(turn, a) for a in answers],
             t.gettext("replies from our team"): [
                 {t.gettext("from"): note.author, t.gettext("text"): note.text,
@@ -169,4 +167,5 @@ class Account:
             t.gettext("scale"): f"{answer.scale_min}–{answer.scale_max}",
             t.gettext("comment"): answer.comment,
             t.gettext("campaign"): answer.campaign,
+            t.gettext("channel"): channel_label(answer.channel, t),
         }

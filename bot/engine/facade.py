@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot import buttons, store
+from bot.audience.customers import customer_of
 from bot.campaigns.spec import CampaignRules
 from bot.db import Database
 from bot.delivery import inbox, outbox
@@ -233,6 +234,8 @@ class Engine(Outreach, Campaigns):
         if not timedelta(0) <= now - person.last_seen < LAST_SEEN_RESOLUTION:
             person.last_seen = now  # not on every click: that would be a write per event
         session.add(person)
+        if person.customer_id is None:  # someone new (or from before customers): one write
+            customer_of(session=session, person=person, now=now)
         return Turn(session, inbound, person, self.config.reader(person),
                     self.config.style(inbound.channel),
                     self.is_manager(inbound.channel, inbound.user_id))
