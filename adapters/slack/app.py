@@ -36,12 +36,13 @@ from adapters.inbox import InboxRunner
 from adapters.lifecycle import run_with_web_app
 from adapters.slack.blocks import ACTION_PREFIX, buttons, message, section
 from adapters.slack.envelopes import guard
+from adapters.slack.lookups import EmailLookups
 from adapters.slack.modal import REPLY_VIEW, reply_metadata, reply_modal, reply_text
 from adapters.slack.people import People
 from adapters.slack.requests import Refusal, bolt_request, verify
 from adapters.slack.sender import SlackSender
+from adapters.slack.sends import SendCommands
 from adapters.slack.startup import check_token, open_socket
-from adapters.slack.waves import Waves
 from adapters.slack.words import CHANNEL, dm_inbound, slack_style
 from adapters.startup import Backoff
 from bot import buttons as button_values
@@ -99,7 +100,7 @@ def inbox_key(body: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-class SlackChannel(Waves):
+class SlackChannel(SendCommands):
     """One Slack app: requests stored in the inbox before Slack gets its 200, bolt listeners
     that acknowledge them, and their processing, which sends through the outbox."""
 
@@ -136,9 +137,10 @@ class SlackChannel(Waves):
             decode=lambda row: json.loads(row.payload))
         self.campaigns = (CampaignFeeder.for_channel(self._engine, CHANNEL, self.dispatcher,
                                                      settings) if campaigns else None)
+        self.lookups = EmailLookups(engine, self._engine, self.client,
+                                    settings.slack_lookup_per_minute)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
-        self.waves: set[asyncio.Task[None]] = set()
         self._register()
 
     # ------------------------------------------------------------------ lifecycle
@@ -157,13 +159,12 @@ class SlackChannel(Waves):
             raise
         self._stop.clear()
         self._tasks = [asyncio.create_task(self.dispatcher.run(self._stop)),
-                       asyncio.create_task(self.inbox.sweep(self._stop))]
+                       asyncio.create_task(self.inbox.sweep(self._stop)),
+                       asyncio.create_task(self.lookups.run(self._stop))]
         if self.campaigns is not None:
             self._tasks.append(asyncio.create_task(self.campaigns.run(self._stop)))
 
     async def stop(self) -> None:
-        for task in list(self.waves):  # the messages are in the outbox; only the tally stops
-            task.cancel()
         await self.inbox.drain(DRAIN_SECONDS)  # bolt's listener tasks at our events
         self._stop.set()
         if self._tasks:
@@ -374,7 +375,12 @@ class SlackChannel(Waves):
                           event_id="act:" + str(body.get("trigger_id")
                                                 or action.get("action_ts", "")),
                           is_private=channel.startswith("D"))
-        await self._handle(inbound, {"user": user, "chat": channel, "ts": ts}, inbox_id)
+        origin = {"user": user, "chat": channel, "ts": ts}
+        if isinstance(pressed, button_values.Campaign) and body.get("response_url"):
+            # A campaign's preview is the command's ephemeral answer: chat.update cannot edit
+            # it, its response_url can.
+            origin["pressed_url"] = str(body["response_url"])
+        await self._handle(inbound, origin, inbox_id)
 
     async def _reader(self, user: str) -> Translator:
         """The language ``user`` reads (a manager's own choice, else MANAGER_LOCALE)."""
@@ -404,7 +410,7 @@ class SlackChannel(Waves):
                   "response_url": body.get("response_url", "")}
         person = await self.people.get(user)
         if text.split(" ")[0].lower() == "send":
-            await self._send_wave(metric, user, text, origin, inbox_id)
+            await self._send_command(metric, body, text, origin, inbox_id, person)
             return
         inbound = Inbound(CHANNEL, user, "", command=metric, text=text,
                           display_name=person.name, locale_hint=person.locale,

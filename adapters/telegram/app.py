@@ -45,6 +45,7 @@ from adapters.telegram.client import (
     first_call,
 )
 from adapters.telegram.menu import commands_for
+from adapters.telegram.paid import PaidBroadcast
 from adapters.telegram.sender import TelegramSender
 from adapters.telegram.updates import CHANNEL, read_update, to_inbound
 from bot.delivery.dispatcher import Dispatcher
@@ -54,7 +55,7 @@ from bot.i18n import SUPPORTED, translator
 from bot.messages import Notice
 from bot.models import InboxEvent
 from bot.settings import Settings
-from bot.style import SLASH
+from bot.style import ChannelStyle
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,9 @@ class TelegramChannel:
                  campaigns: bool = False) -> None:
         """``campaigns``: also run the campaign service (:mod:`adapters.campaigns`)."""
         self.engine = engine
-        engine.use_style(CHANNEL, SLASH)
+        engine.use_style(CHANNEL, ChannelStyle(campaign_pace=(
+            settings.telegram_paid_broadcast_rate if settings.telegram_paid_broadcast
+            else settings.telegram_bulk_rate)))
         self.register = register
         self.settings = settings
         self.webhook = webhook
@@ -135,7 +138,10 @@ class TelegramChannel:
         self._own_calls = calls is None  # else the process's, closed by its owner
         self.call = calls or EngineCalls(engine, settings)
         self.sender = TelegramSender(self.app.bot, settings, alert_chat=self.alert_chat,
-                                     migrated=self._on_migrated)
+                                     migrated=self._on_migrated, paid=PaidBroadcast(
+                                         settings.telegram_paid_broadcast,
+                                         state_get=engine.state_get,
+                                         state_set=engine.state_set))
         self.dispatcher = Dispatcher(engine.queues, self.sender,
                                      lease=timedelta(seconds=settings.outbox_lease_seconds))
         self.inbox: InboxRunner[Update] = InboxRunner(engine.queues, CHANNEL,
