@@ -158,7 +158,7 @@ def summary_data(engine: Engine, metric: str, period: Any, by: str | None,
     """``survey-bot summary --format json`` (bot/cli.py), on the read-only connection."""
     def once() -> dict[str, Any]:
         with Session(engine.db.read_engine) as session:
-            report = build_report(session, metric, period, by)
+            report = build_report(session, metric, period, by, surveys=engine.surveys)
         return report_dict(report, translator(lang))
     return retrying(once)
 

@@ -4,8 +4,10 @@ time zones.
     .venv/bin/python bench/summary.py [--rows 1000000] [--skip-postgres]
         [--timezones UTC,Asia/Kolkata,Europe/Bucharest]
 
-Loads the rows (spread over the last 365 days; about 1 in 20 with a comment) and counts the
-daily rollup in UTC; then, for each REPORT_TIMEZONE, starts the engine as the migrating process
+Loads the rows (spread over the last 365 days; about 1 in 20 with a comment), with 20,000
+invitations of an NPS campaign beside them (sent over the same year, one in three answered: those
+answers carry the invitation, so the summary shows its response rate), and counts the daily
+rollup in UTC; then, for each REPORT_TIMEZONE, starts the engine as the migrating process
 does (which recounts the rollup by local day when the zone changed: its time is printed) and
 times the manager command through the real engine for 30d, 1y, last month and all, printing the
 median and worst of several runs and the Python heap peak during a summary (tracemalloc), at a
@@ -25,6 +27,7 @@ import tracemalloc
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -41,6 +44,7 @@ from bot.store import rebuild_counts
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 BATCH = 20_000
 PEOPLE = 50_000
+INVITATIONS = 20_000
 ZONES = "UTC,Asia/Kolkata,Europe/Bucharest"
 # Timestamps bound as the ORM binds them, so SQLite stores them in its one text format.
 AT = bindparam("t", type_=UTCDateTime())
@@ -62,6 +66,7 @@ def load(engine: Engine, start: int, stop: int, now: datetime) -> None:
             ).bindparams(AT),
                 [{"id": i + 1, "uid": f"u{i}", "name": f"Person {i}", "t": now}
                  for i in range(PEOPLE)])
+            invite(conn, now)
     with Progress(transient=True) as progress:
         task = progress.add_task(f"loading {start:,}–{stop:,}", total=stop - start)
         for lo in range(start, stop, BATCH):
@@ -76,6 +81,7 @@ def load(engine: Engine, start: int, stop: int, now: datetime) -> None:
                     "id": i + 1, "rid": person, "run": i + 1, "score": score,
                     "bucket": bucket(score), "t": at,
                     "comment": f"comment {i}" if rnd.random() < 0.05 else None,
+                    "inv": answered_invitation(i),
                 })
             with engine.db.engine.begin() as conn:
                 conn.execute(text(
@@ -85,12 +91,14 @@ def load(engine: Engine, start: int, stop: int, now: datetime) -> None:
                 conn.execute(text(
                     "INSERT INTO answers (id, respondent_id, survey_run_id, survey, question_key, "
                     "metric, score, scale_min, scale_max, bucket, comment, locale, channel, "
-                    "created_at) VALUES (:id, :rid, :run, 'default', 'nps', 'nps', :score, 0, "
-                    "10, :bucket, :comment, 'en', 'telegram', :t)").bindparams(AT), answers)
+                    "created_at, invitation_id) VALUES (:id, :rid, :run, 'default', 'nps', "
+                    "'nps', :score, 0, 10, :bucket, :comment, 'en', 'telegram', :t, :inv)"
+                ).bindparams(AT), answers)
             progress.advance(task, hi - lo)
     with engine.db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":  # explicit ids above: move the sequences on
-            for table in ("respondents", "survey_runs", "answers"):
+            for table in ("respondents", "survey_runs", "answers", "customers", "campaigns",
+                          "invitations"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                   f"(SELECT max(id) FROM {table}))"))
     with Session(engine.db.engine) as session:  # the rollup the engine keeps when it stores
@@ -98,6 +106,34 @@ def load(engine: Engine, start: int, stop: int, now: datetime) -> None:
         session.commit()
     with engine.db.engine.begin() as conn:
         conn.execute(text("ANALYZE"))
+
+
+def answered_invitation(i: int) -> int | None:
+    """The invitation answer ``i`` answers: every third invitation has one answer."""
+    return i * 3 + 1 if i * 3 < INVITATIONS else None
+
+
+def invite(conn: Any, now: datetime) -> None:
+    """A campaign of the NPS survey and its invitations, one per person, sent over the year."""
+    rnd = random.Random(7)
+    conn.execute(text(
+        "INSERT INTO campaigns (id, name, survey, channel, audience, targets, status, source, "
+        "created_by, start_at, reminders, cooldown_scope, origin, created_at) VALUES "
+        "(1, 'bench', 'nps', 'telegram', '', '', 'active', 'cli', '', :t, 1, 'all', '', :t)"
+    ).bindparams(AT), {"t": now})
+    conn.execute(text(
+        "INSERT INTO customers (id, name, created_at, updated_at) VALUES (:id, '', :t, :t)"
+    ).bindparams(AT), [{"id": i + 1, "t": now} for i in range(INVITATIONS)])
+    rows = []
+    for i in range(INVITATIONS):
+        at = now - timedelta(seconds=rnd.randrange(365 * 86400))
+        rows.append({"id": i + 1, "cid": i + 1, "key": f"customer:{i + 1}", "rid": i % PEOPLE + 1,
+                     "t": at, "answered": at if i % 3 == 0 else None})
+    conn.execute(text(
+        "INSERT INTO invitations (id, campaign_id, customer_id, key, channel, respondent_id, "
+        "status, reason, error, due_at, sent_at, answered_at, reminders_sent, created_at) "
+        "VALUES (:id, 1, :cid, :key, 'telegram', :rid, 'sent', '', '', :t, :t, :answered, 0, :t)"
+    ).bindparams(AT, bindparam("answered", type_=UTCDateTime())), rows)
 
 
 def time_summary(engine: Engine, period: str, repeats: int) -> tuple[float, float, float, str]:

@@ -142,6 +142,8 @@ class Campaign(SQLModel, table=True):
     """For a chat campaign: where the manager's word about it goes (the adapter's JSON)."""
     created_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
+    reported_at: datetime | None = None
+    """For a chat campaign: when its manager was told how many received it (its sends over)."""
 
 
 class InvitationStatus(StrEnum):
@@ -175,8 +177,10 @@ class Invitation(SQLModel, table=True):
         Index("ix_invitations_due", "status", "due_at"),
         Index("ix_invitations_campaign", "campaign_id", "status"),
         Index("ix_invitations_remind", "status", "next_reminder_at"),
-        # Summaries' response rates: sent in a period, or (not sent) planned in it.
-        Index("ix_invitations_sent", "sent_at", "created_at"),
+        # Summaries' response rates: the invitations sent in a period, read from the index
+        # alone (what a segment needs is in it too).
+        Index("ix_invitations_sent", "sent_at", "campaign_id", "answered_at", "channel",
+              "respondent_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

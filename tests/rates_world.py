@@ -8,12 +8,16 @@ with and without an invitation, stored through the store (so the daily rollup co
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from bot.audience.customers import CustomerRecord, upsert_customer
 from bot.campaign_tables import Campaign, CampaignStatus, Customer, Invitation, InvitationStatus
+from bot.campaigns.spec import CampaignSpec
 from bot.engine import Engine
 from bot.metrics import METRICS
 from bot.models import Answer, Respondent, SurveyRun
@@ -171,3 +175,30 @@ def seed_world(engine: Engine, now: datetime, *, edges: dict[str, datetime] | No
         w.answer(own_tg, "telegram", "en", "ces", 6, ago(7))
         w.answer(own_sl, "slack", "en", "ces", 7, ago(8))
         session.commit()
+
+
+async def invite_by_campaign(engine: Engine, dispatcher: Any, channel: str,
+                             accounts: dict[str, str], survey: str = "nps") -> None:
+    """Import a customer per ``accounts`` (external id → platform user id on ``channel``), run
+    a campaign of ``survey`` to them, and have the channel's own dispatcher send its first
+    questions; returns when every invitation is recorded as sent."""
+    with Session(engine.db.engine) as session:
+        for external_id, user_id in accounts.items():
+            upsert_customer(session=session, record=CustomerRecord(
+                external_id, name=external_id, **{f"{channel}_id": user_id}),
+                now=engine.clock())
+        session.commit()
+    spec = CampaignSpec(name="winter", survey=survey, channel=channel)
+    preview = await asyncio.to_thread(engine.create_campaign, spec)
+    assert preview.recipients == len(accounts), preview
+    ids = await asyncio.to_thread(engine.campaign_tick, channel, ahead=len(accounts))
+    assert len(ids) == len(accounts)
+    await dispatcher.send_now(ids)
+
+    def sent() -> int:
+        with Session(engine.db.read_engine) as session:
+            return len(session.exec(select(Invitation).where(
+                col(Invitation.sent_at).is_not(None))).all())
+    async with asyncio.timeout(10):
+        while await asyncio.to_thread(sent) < len(accounts):
+            await asyncio.sleep(0.01)

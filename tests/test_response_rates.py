@@ -227,3 +227,24 @@ def test_survey_bot_summary_text_json_and_csv(cli: Callable[..., tuple[int, str]
     assert "Response rate: 33% (3 of 9 invitations sent were answered)." in out
     code, out = cli("--metric", "ces", "--period", "30d")
     assert code == 0 and "Response rate" not in out and "Invited" not in out
+
+
+async def test_get_api_v1_summary_carries_the_rates(make_settings: Callable[..., Any]) -> None:
+    from tests.test_api import TOKEN, serve
+
+    settings = make_settings(api_token=TOKEN, report_timezone=ZONE)
+    engine = build_engine(settings)
+    try:
+        now = engine.clock()
+        seed_world(engine, now)  # the same world, a day's edges aside: see the module's counts
+        async for site in serve(engine, settings):
+            status, body, _ = await site.get("/api/v1/summary?metric=nps&period=30d&by=campaign")
+            assert status == 200, body
+            assert (body["n_invited"], body["n_own"]) == (4, 4)
+            assert body["response"]["answered"] == 3 and body["response"]["failed"] == 1
+            spring = next(s for s in body["segments"] if s["key"] == "spring")
+            assert spring["n_invited"] == 3 and spring["response"]["waiting"] == 1
+            status, body, _ = await site.get("/api/v1/summary?metric=ces&period=30d")
+            assert status == 200 and body["response"] is None and body["n_own"] == 2
+    finally:
+        engine.db.dispose()

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from bot.metrics import METRICS
 from bot.models import Answer, AnswerCount, Respondent
 from bot.periods import Period
-from bot.reports.rates import Reach, metric_surveys, reach_counts
+from bot.reports.rates import Reach, metric_surveys, reach_counts, total
 from bot.store import rollup_zone
 from bot.surveys import SurveyCatalog, load_surveys
 
@@ -186,9 +186,11 @@ def build_report(session: Session, metric: str, period: Period,
     previous = period.previous()
     asks = metric_surveys(surveys or _builtin_surveys(), metric)
     cells = _cells(session, metric, period, None, rollup)
-    reach = reach_counts(session, asks, period).get("")
     segment_cells = _cells(session, metric, period, segment, rollup) if segment else {}
-    segment_reach = reach_counts(session, asks, period, segment) if segment else {}
+    segment_reach = reach_counts(session, asks, period, segment)
+    reach = total(segment_reach)
+    if not segment:
+        segment_reach = {}
     segments = _counts(segment_cells)
     for key in segment_reach:
         segments.setdefault(key, {})

@@ -40,6 +40,7 @@ def upgrade() -> None:
     sa.Column('origin', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('finished_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('reported_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
     )
@@ -125,7 +126,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_invitations_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index('ix_invitations_due', ['status', 'due_at'], unique=False)
         batch_op.create_index('ix_invitations_remind', ['status', 'next_reminder_at'], unique=False)
-        batch_op.create_index('ix_invitations_sent', ['sent_at', 'created_at'], unique=False)
+        batch_op.create_index('ix_invitations_sent', ['sent_at', 'campaign_id', 'answered_at',
+                              'channel', 'respondent_id'], unique=False)
 
     with op.batch_alter_table('answers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('invitation_id', sa.Integer(), nullable=True))
