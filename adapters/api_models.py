@@ -185,8 +185,32 @@ _CODES = {"customer": "bad_customer", "delay": "bad_delay", "survey": "bad_surve
           "cooldown_days": "bad_cooldown", "channel": "bad_channel"}
 
 
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def _unstorable(value: Any, where: str = "") -> str | None:
+    """Where a text holds NUL or an unpaired surrogate (JSON allows both, the databases
+    do not), else None."""
+    if isinstance(value, str):
+        return where if _UNSTORABLE.search(value) else None
+    items = (value.items() if isinstance(value, dict) else enumerate(value)
+             if isinstance(value, list) else ())
+    for key, inner in items:
+        path = f"{where}.{key}" if where else str(key)
+        if isinstance(key, str) and _UNSTORABLE.search(key):
+            return path
+        found = _unstorable(inner, path)
+        if found is not None:
+            return found
+    return None
+
+
 def survey_request(body: dict[str, Any]) -> SurveyRequest:
     """The engine's request from a JSON object; ApiError 422 naming the first bad field."""
+    where = _unstorable(body)
+    if where is not None:
+        raise ApiError(422, "bad_text", "text may not hold NUL (\\u0000) or an unpaired "
+                       "surrogate", where)
     try:
         return SurveyIn.model_validate(body).request()
     except ValidationError as exc:

@@ -20,6 +20,11 @@ class AlertAction(StrEnum):
     RESOLVE = "resolve"
 
 
+class CampaignAction(StrEnum):
+    SEND = "send"
+    CANCEL = "cancel"
+
+
 @dataclass(frozen=True, slots=True)
 class Score:
     """A score button of survey run ``run_id``, question step ``step``."""
@@ -62,7 +67,15 @@ class Alert:
     action: AlertAction
 
 
-Button = Score | Skip | Language | StartSurvey | ConfirmDelete | Alert
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    """A manager's answer to the preview of chat campaign ``campaign_id``: Send or Cancel."""
+
+    campaign_id: int
+    action: CampaignAction
+
+
+Button = Score | Skip | Language | StartSurvey | ConfirmDelete | Alert | Campaign
 
 
 def encode(button: Button) -> str:
@@ -80,6 +93,8 @@ def encode(button: Button) -> str:
             value = "del:yes" if confirmed else "del:no"
         case Alert(alert_id, action):
             value = f"al:{alert_id}:{action.value}"
+        case Campaign(campaign_id, action):
+            value = f"cp:{campaign_id}:{action.value}"
     assert len(value.encode()) <= MAX_BYTES, value
     return value
 
@@ -107,8 +122,11 @@ def decode(value: str) -> Button | None:
         return StartSurvey()
     if kind == "del" and parts in (["yes"], ["no"]):
         return ConfirmDelete(parts == ["yes"])
-    if kind == "al" and len(parts) == 2 and (n := _ints(parts[:1], 1)) is not None and n[0] > 0:
+    if kind in ("al", "cp") and len(parts) == 2 and (n := _ints(parts[:1], 1)) is not None \
+            and n[0] > 0:
         try:
+            if kind == "cp":
+                return Campaign(n[0], CampaignAction(parts[1]))
             return Alert(n[0], AlertAction(parts[1]))
         except ValueError:
             return None

@@ -142,6 +142,8 @@ class Campaign(SQLModel, table=True):
     """For a chat campaign: where the manager's word about it goes (the adapter's JSON)."""
     created_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
+    reported_at: datetime | None = None
+    """For a chat campaign: when its manager was told how many received it (its sends over)."""
 
 
 class InvitationStatus(StrEnum):

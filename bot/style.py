@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 class ChannelStyle:
     """``commands`` maps an engine command (``start``, ``nps``, ``delete_my_data`` …) to what a
     person types for it; unnamed commands are ``/<name>``.  ``buttons`` is False where choices
-    are typed rather than pressed (the console)."""
+    are typed rather than pressed (the console).  ``campaign_pace``: the campaign messages a
+    second the channel sends (a launched chat campaign says it); None: not paced."""
 
     commands: Mapping[str, str] = field(default_factory=dict)
     buttons: bool = True
+    campaign_pace: float | None = None
 
     def spell(self, command: str) -> str:
         return self.commands.get(command) or "/" + command

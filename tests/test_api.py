@@ -224,6 +224,9 @@ async def test_a_wrong_content_type_is_415(site: Site) -> None:
     ({"cooldown_days": -1}, "bad_cooldown", "cooldown_days"),
     ({"channel": "fax"}, "bad_channel", "channel"),
     ({"surveys": "csat"}, "unknown_field", "surveys"),
+    ({"customer": {"external_id": "C\u0000"}}, "bad_text", "customer.external_id"),
+    ({"customer": {"external_id": "C", "attributes": {"plan": "\ud800"}}}, "bad_text",
+     "customer.attributes.plan"),
 ])
 async def test_a_bad_field_is_422_naming_it(site: Site, change: dict[str, Any], code: str,
                                             field: str | None) -> None:
@@ -324,3 +327,102 @@ async def test_a_database_outage_is_503_with_retry_after(postgres_url: str) -> N
                 assert status == 202 and "Idempotent-Replayed" not in headers, body
         finally:
             engine.db.dispose()
+
+
+# ---------------------------------------------------------------------- any input
+
+
+_ODD: list[Any] = [None, True, False, 0, -1, 2**70, 1e308, -0.5, "", " ", "x" * 5000,
+                   "\u0000", "\ud800", "ț" * 10, [], [1, "a"], {}, {"a": {"b": [None]}},
+                   [[[[[[]]]]]]]
+
+
+def _mutants(seed: int, count: int) -> list[bytes]:
+    """GOOD with one field (at any depth) replaced by an odd value, a field added or removed,
+    and raw texts JSON allows but we do not (NaN, Infinity)."""
+    import random
+
+    rnd = random.Random(seed)
+    found: list[bytes] = [b'{"survey": NaN, "customer": {"external_id": "C"}}',
+                          b'{"survey": "csat", "delay": Infinity, "customer": {"email": "a@b.c"}}',
+                          b'{"survey": "csat", "cooldown_days": NaN, "customer": {"slack_id": "U1"'
+                          b'}}', b'{"survey": "csat", "customer": {"external_id": "C", '
+                          b'"attributes": {"n:number": NaN}}}']
+    paths = [("survey",), ("campaign",), ("delay",), ("idempotency_key",), ("cooldown_days",),
+             ("channel",), ("customer",), ("customer", "external_id"),
+             ("customer", "telegram_id"), ("customer", "attributes"),
+             ("customer", "attributes", "plan"), ("customer", "email"),
+             ("customer", "timezone"), ("customer", "language"), ("customer", "name")]
+    for _ in range(count):
+        body = json.loads(json.dumps(GOOD))
+        body["idempotency_key"] = f"fuzz-{rnd.random()}"
+        *outer, last = rnd.choice(paths)
+        where = body
+        for key in outer:
+            where = where.setdefault(key, {}) if isinstance(where.get(key), dict) else where
+        action = rnd.random()
+        if action < 0.15:
+            where.pop(last, None)
+        elif action < 0.25:
+            where[f"extra{rnd.randint(0, 9)}"] = rnd.choice(_ODD)
+        else:
+            where[last] = rnd.choice(_ODD)
+        found.append(json.dumps(body).encode("utf-8", "surrogatepass"))
+    return found
+
+
+async def test_no_input_makes_a_500_and_a_refusal_changes_nothing(site: Site) -> None:
+    from tests.bad_input import raw_post, row_counts
+
+    before = row_counts(site.engine)
+    accepted = 0
+    for raw in _mutants(11, 150):
+        status, body, _ = await site.post(raw=raw)
+        assert status in (202, 400, 409, 413, 422), (status, raw[:200], body)
+        if status == 202:
+            accepted += 1
+            before = row_counts(site.engine)
+            continue
+        _error(body, body["error"]["code"])
+        assert row_counts(site.engine) == before, raw[:200]
+    assert accepted > 0  # the mutants are not all refusals: some odd values are fine
+    for header in (b"Authorization: Bearer \xff\xfe\r\n", b"Authorization: \r\n",
+                   b"Authorization: Bearer " + TOKEN.encode() + b"\xc3\r\n"):
+        assert await raw_post(f"{site.url}/api/v1/surveys", header) == 401
+
+
+async def test_gunicorn_web_processes_serve_the_api_and_agree_on_a_key(
+        database_url: str, tmp_path: Path) -> None:
+    """``survey-bot web`` with two web processes: the API answers from both, and requests
+    with one idempotency key spread over them are one invitation."""
+    from sqlmodel import Session, func, select
+
+    from bot.campaign_tables import Invitation
+    from bot.db import open_database
+    from tests.helpers import survey_bot_web
+
+    port = free_port()
+    env = {"DATABASE_URL": database_url, "WEB_CONCURRENCY": "2", "HOST": "127.0.0.1",
+           "PORT": str(port), "LOG_LEVEL": "WARNING", "API_TOKEN": TOKEN}
+    with survey_bot_web(env, tmp_path):
+        assert len(await health_processes(port, 2, timeout=60)) == 2
+        connector = aiohttp.TCPConnector(force_close=True)  # a new connection each time
+        async with aiohttp.ClientSession(connector=connector,
+                                         timeout=aiohttp.ClientTimeout(total=30)) as http:
+            async def post() -> tuple[int, Any]:
+                async with http.post(f"http://127.0.0.1:{port}/api/v1/surveys", json=GOOD,
+                                     headers=AUTH) as response:
+                    return response.status, await response.json()
+            answers = await asyncio.gather(*(post() for _ in range(12)))
+            async with http.get(f"http://127.0.0.1:{port}/api/v1/summary?by=campaign",
+                                headers=AUTH) as response:
+                assert response.status == 200
+                assert (await response.json())["by"] == "campaign"
+    assert {status for status, _ in answers} == {202}
+    assert len({body["id"] for _, body in answers}) == 1
+    db = open_database(database_url)
+    try:
+        with Session(db.read_engine) as session:
+            assert session.exec(select(func.count()).select_from(Invitation)).one() == 1
+    finally:
+        db.dispose()

@@ -180,6 +180,7 @@ async def test_each_event_type_signed_and_in_order(
         ana.command("stop")
         ana.command("stop")  # opted out already: no second event
         await wait_for(lambda: len(receiver.taken) >= 5, timeout=20)
+        assert len(_rows(engine)) == 5  # the second /stop wrote no event
     finally:
         await stopped()
         engine.db.dispose()
@@ -233,7 +234,7 @@ async def test_receiver_down_for_an_hour_loses_nothing(
     """503s for ten minutes, then connections refused until an hour has passed, then up:
     every event arrives, once each, in order; none was given up."""
     down_until = T0 + timedelta(minutes=10)
-    receiver.status = lambda: 503 if clock() < down_until else 200
+    receiver.status = lambda: 503  # until it is back up
     with TcpProxy("127.0.0.1", receiver.port) as proxy:
         engine, settings = _engine(make_settings, f"http://127.0.0.1:{proxy.port}/hooks", clock)
         _, stopped = await _dispatching(engine, settings)
@@ -252,9 +253,12 @@ async def test_receiver_down_for_an_hour_loses_nothing(
             await clock.run_until(T0 + timedelta(hours=1))
             assert receiver.taken == []
             refused = [r.error for r in _rows(engine)]
+            receiver.status = lambda: 200
             proxy.restore()
             await clock.run_until(T0 + timedelta(hours=1, minutes=15))
             await wait_for(lambda: len(receiver.taken) >= 5, timeout=20)
+            await wait_for(lambda: all(r.status == OutboxStatus.SENT for r in _rows(engine)),
+                           timeout=10)
             rows = _rows(engine)
         finally:
             await stopped()

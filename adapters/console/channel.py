@@ -39,6 +39,8 @@ CHANNEL = "console"
 CUSTOMER_ID = "console-user"
 MANAGER_ID = "console-manager"
 STYLE = ChannelStyle(buttons=False)
+CAMPAIGN_AHEAD = 200
+CAMPAIGN_ROUNDS = 5
 """Choices are typed in a terminal: prompts say "type", not "press"."""
 
 
@@ -114,7 +116,19 @@ class ConsoleChannel:
         if line.strip().lower() == "/switch":
             return self.switch()
         said = self.engine.handle(self._inbound(self.active, line))
-        return self.render([d.item for d in send_all(self.engine.queues, said.ids)] or said)
+        items = [d.item for d in send_all(self.engine.queues, said.ids)] or list(said)
+        return self.render(items + self._campaigns())
+
+    def _campaigns(self) -> list[Outbound]:
+        """The console runs no campaign service: what a launched campaign sends (within the
+        send window) goes at once, and so does the manager's word when it is over."""
+        out: list[Outbound] = []
+        for _ in range(CAMPAIGN_ROUNDS):
+            ids = self.engine.campaign_tick(CHANNEL, ahead=CAMPAIGN_AHEAD)
+            if not ids:
+                break
+            out += [d.item for d in send_all(self.engine.queues, ids)]
+        return out
 
     # ------------------------------------------------------------------ output
 

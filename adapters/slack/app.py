@@ -30,17 +30,19 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetr
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.campaigns import CampaignFeeder
 from adapters.engine_calls import EngineCalls
 from adapters.inbox import InboxRunner
 from adapters.lifecycle import run_with_web_app
 from adapters.slack.blocks import ACTION_PREFIX, buttons, message, section
 from adapters.slack.envelopes import guard
+from adapters.slack.lookups import EmailLookups
 from adapters.slack.modal import REPLY_VIEW, reply_metadata, reply_modal, reply_text
 from adapters.slack.people import People
 from adapters.slack.requests import Refusal, bolt_request, verify
 from adapters.slack.sender import SlackSender
+from adapters.slack.sends import SendCommands
 from adapters.slack.startup import check_token, open_socket
-from adapters.slack.waves import Waves
 from adapters.slack.words import CHANNEL, dm_inbound, slack_style
 from adapters.startup import Backoff
 from bot import buttons as button_values
@@ -98,12 +100,14 @@ def inbox_key(body: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-class SlackChannel(Waves):
+class SlackChannel(SendCommands):
     """One Slack app: requests stored in the inbox before Slack gets its 200, bolt listeners
     that acknowledge them, and their processing, which sends through the outbox."""
 
     def __init__(self, engine: Engine, settings: Settings, *, socket_mode: bool = False,
-                 backoff: Backoff | None = None, calls: EngineCalls | None = None) -> None:
+                 backoff: Backoff | None = None, calls: EngineCalls | None = None,
+                 campaigns: bool = False) -> None:
+        """``campaigns``: also run the campaign service (:mod:`adapters.campaigns`)."""
         self.engine = engine
         engine.use_style(CHANNEL, slack_style(settings))
         self.settings = settings
@@ -131,9 +135,12 @@ class SlackChannel(Waves):
         self.inbox: InboxRunner[dict[str, Any]] = InboxRunner(
             engine.queues, CHANNEL, process=self._apply,
             decode=lambda row: json.loads(row.payload))
+        self.campaigns = (CampaignFeeder.for_channel(self._engine, CHANNEL, self.dispatcher,
+                                                     settings) if campaigns else None)
+        self.lookups = EmailLookups(engine, self._engine, self.client,
+                                    settings.slack_lookup_per_minute)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
-        self.waves: set[asyncio.Task[None]] = set()
         self._register()
 
     # ------------------------------------------------------------------ lifecycle
@@ -152,11 +159,12 @@ class SlackChannel(Waves):
             raise
         self._stop.clear()
         self._tasks = [asyncio.create_task(self.dispatcher.run(self._stop)),
-                       asyncio.create_task(self.inbox.sweep(self._stop))]
+                       asyncio.create_task(self.inbox.sweep(self._stop)),
+                       asyncio.create_task(self.lookups.run(self._stop))]
+        if self.campaigns is not None:
+            self._tasks.append(asyncio.create_task(self.campaigns.run(self._stop)))
 
     async def stop(self) -> None:
-        for task in list(self.waves):  # the messages are in the outbox; only the tally stops
-            task.cancel()
         await self.inbox.drain(DRAIN_SECONDS)  # bolt's listener tasks at our events
         self._stop.set()
         if self._tasks:
@@ -367,7 +375,12 @@ class SlackChannel(Waves):
                           event_id="act:" + str(body.get("trigger_id")
                                                 or action.get("action_ts", "")),
                           is_private=channel.startswith("D"))
-        await self._handle(inbound, {"user": user, "chat": channel, "ts": ts}, inbox_id)
+        origin = {"user": user, "chat": channel, "ts": ts}
+        if isinstance(pressed, button_values.Campaign) and body.get("response_url"):
+            # A campaign's preview is the command's ephemeral answer: chat.update cannot edit
+            # it, its response_url can.
+            origin["pressed_url"] = str(body["response_url"])
+        await self._handle(inbound, origin, inbox_id)
 
     async def _reader(self, user: str) -> Translator:
         """The language ``user`` reads (a manager's own choice, else MANAGER_LOCALE)."""
@@ -397,7 +410,7 @@ class SlackChannel(Waves):
                   "response_url": body.get("response_url", "")}
         person = await self.people.get(user)
         if text.split(" ")[0].lower() == "send":
-            await self._send_wave(metric, user, text, origin, inbox_id)
+            await self._send_command(metric, body, text, origin, inbox_id, person)
             return
         inbound = Inbound(CHANNEL, user, "", command=metric, text=text,
                           display_name=person.name, locale_hint=person.locale,
@@ -411,9 +424,10 @@ def _dump(body: dict[str, Any]) -> str:
 
 
 def attach_web(web_app: web.Application, engine: Engine, settings: Settings, *,
-               calls: EngineCalls | None = None) -> SlackChannel:
-    """Serve events, commands and interactions at ``/slack/events`` on the shared web server."""
-    channel = SlackChannel(engine, settings, calls=calls)
+               calls: EngineCalls | None = None, campaigns: bool = False) -> SlackChannel:
+    """Serve events, commands and interactions at ``/slack/events`` on the shared web server;
+    ``campaigns`` runs the campaign service (``survey-bot run``)."""
+    channel = SlackChannel(engine, settings, calls=calls, campaigns=campaigns)
     web_app[CHANNEL_KEY] = channel
     web_app.router.add_post(EVENTS_PATH, channel.handle_http)
     run_with_web_app(web_app, channel.start, channel.stop)
@@ -424,7 +438,7 @@ async def run_socket_mode(engine: Engine, settings: Settings, stop: asyncio.Even
     """Socket Mode (``SLACK_APP_TOKEN``): no public URL needed."""
     from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
-    channel = SlackChannel(engine, settings, socket_mode=True)
+    channel = SlackChannel(engine, settings, socket_mode=True, campaigns=True)
     await channel.start()
     handler = AsyncSocketModeHandler(channel.app, settings.slack_app_token)
     guard(handler)

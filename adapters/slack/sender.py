@@ -98,6 +98,11 @@ class SlackSender:
         if isinstance(item, Notice):
             return await self.answer(origin, item.text, ephemeral=True)
         if isinstance(item, EditPressed):
+            if origin.get("pressed_url"):  # an ephemeral message: replaced through its URL
+                await self.respond(str(origin["pressed_url"]), {
+                    **message(item.text), "response_type": "ephemeral",
+                    "replace_original": True})
+                return ""
             chat, ts = str(origin.get("chat", "")), str(origin.get("ts", ""))
             if chat and ts:
                 await self.client.chat_update(channel=chat, ts=ts, **message(item.text))

@@ -35,7 +35,8 @@ def slack_style(settings: Settings) -> ChannelStyle:
     words = {"start": "start", "stop": "stop", "help": "help", "language": "language",
              "delete_my_data": "delete my data", "export_my_data": "export my data",
              "cancel": "cancel"}
-    return ChannelStyle({**words, **settings.slack_commands()})
+    return ChannelStyle({**words, **settings.slack_commands()},
+                        campaign_pace=settings.slack_wave_per_second)
 
 
 def dm_inbound(user_id: str, chat_id: str, text: str, *, display_name: str,
@@ -64,3 +65,8 @@ def send_targets(text: str) -> tuple[list[str], list[str]]:
     users = list(dict.fromkeys(_USER.findall(text)))
     channels = list(dict.fromkeys(_CHANNEL.findall(text)))
     return users, channels
+
+
+def without_mentions(text: str) -> str:
+    """``send <@U1> plan=pro <#C1>`` → ``send plan=pro``: what is left for the engine."""
+    return " ".join(_CHANNEL.sub(" ", _USER.sub(" ", text)).split())

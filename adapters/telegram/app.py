@@ -31,6 +31,7 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes, TypeHandler
 
+from adapters.campaigns import CampaignFeeder
 from adapters.engine_calls import EngineCalls
 from adapters.inbox import InboxRunner
 from adapters.lifecycle import run_with_web_app
@@ -44,6 +45,7 @@ from adapters.telegram.client import (
     first_call,
 )
 from adapters.telegram.menu import commands_for
+from adapters.telegram.paid import PaidBroadcast
 from adapters.telegram.sender import TelegramSender
 from adapters.telegram.updates import CHANNEL, read_update, to_inbound
 from bot.delivery.dispatcher import Dispatcher
@@ -53,7 +55,7 @@ from bot.i18n import SUPPORTED, translator
 from bot.messages import Notice
 from bot.models import InboxEvent
 from bot.settings import Settings
-from bot.style import SLASH
+from bot.style import ChannelStyle
 
 log = logging.getLogger(__name__)
 
@@ -113,9 +115,13 @@ class TelegramChannel:
 
     def __init__(self, engine: Engine, settings: Settings, *, webhook: bool,
                  poll_timeout: int = 25, register: bool = True,
-                 backoff: Backoff | None = None, calls: EngineCalls | None = None) -> None:
+                 backoff: Backoff | None = None, calls: EngineCalls | None = None,
+                 campaigns: bool = False) -> None:
+        """``campaigns``: also run the campaign service (:mod:`adapters.campaigns`)."""
         self.engine = engine
-        engine.use_style(CHANNEL, SLASH)
+        engine.use_style(CHANNEL, ChannelStyle(campaign_pace=(
+            settings.telegram_paid_broadcast_rate if settings.telegram_paid_broadcast
+            else settings.telegram_bulk_rate)))
         self.register = register
         self.settings = settings
         self.webhook = webhook
@@ -132,11 +138,16 @@ class TelegramChannel:
         self._own_calls = calls is None  # else the process's, closed by its owner
         self.call = calls or EngineCalls(engine, settings)
         self.sender = TelegramSender(self.app.bot, settings, alert_chat=self.alert_chat,
-                                     migrated=self._on_migrated)
+                                     migrated=self._on_migrated, paid=PaidBroadcast(
+                                         settings.telegram_paid_broadcast,
+                                         state_get=engine.state_get,
+                                         state_set=engine.state_set))
         self.dispatcher = Dispatcher(engine.queues, self.sender,
                                      lease=timedelta(seconds=settings.outbox_lease_seconds))
         self.inbox: InboxRunner[Update] = InboxRunner(engine.queues, CHANNEL,
                                                       process=self._apply, decode=self._decode)
+        self.campaigns = (CampaignFeeder.for_channel(self.call, CHANNEL, self.dispatcher,
+                                                     settings) if campaigns else None)
         self._inbox_ids: dict[int, int] = {}  # update_id → inbox id, stored, not processed
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -171,6 +182,8 @@ class TelegramChannel:
         self._stop.clear()
         self._tasks = [asyncio.create_task(self.dispatcher.run(self._stop)),
                        asyncio.create_task(self.inbox.sweep(self._stop))]
+        if self.campaigns is not None:
+            self._tasks.append(asyncio.create_task(self.campaigns.run(self._stop)))
         log.info("telegram: @%s %s", self.app.bot.username,
                  "webhook" if self.webhook else "long polling")
 
@@ -346,11 +359,14 @@ def origin_of(update: Update) -> dict[str, Any]:
 
 
 def attach_web(web_app: web.Application, engine: Engine, settings: Settings, *,
-               register: bool = True, calls: EngineCalls | None = None) -> TelegramChannel:
+               register: bool = True, calls: EngineCalls | None = None,
+               campaigns: bool = False) -> TelegramChannel:
     """Serve the webhook on the shared web server at the path of ``TELEGRAM_WEBHOOK_URL``;
     ``register`` sets the webhook and the command menus (gunicorn's master does that once for
-    its web processes: :func:`register_webhook`)."""
-    channel = TelegramChannel(engine, settings, webhook=True, register=register, calls=calls)
+    its web processes: :func:`register_webhook`); ``campaigns`` runs the campaign service
+    (``survey-bot run``)."""
+    channel = TelegramChannel(engine, settings, webhook=True, register=register, calls=calls,
+                              campaigns=campaigns)
     web_app.router.add_post(webhook_path(settings), channel.handle_webhook)
     run_with_web_app(web_app, channel.start, channel.stop)
     return channel

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -18,6 +19,7 @@ from telegram.error import (
     TimedOut,
 )
 
+from adapters.telegram.paid import PaidBroadcast, is_refusal
 from adapters.telegram.render import MAX_TOAST, clip, clip_caption, force_reply, keyboard
 from adapters.telegram.updates import CHANNEL
 from bot.delivery.outbox import ALERTS, Delivery, Outcome
@@ -58,17 +60,21 @@ class TelegramSender:
 
     def __init__(self, bot: Bot, settings: Settings, *,
                  alert_chat: Callable[[], Awaitable[str]],
-                 migrated: Callable[[str, str], Awaitable[None]]) -> None:
+                 migrated: Callable[[str, str], Awaitable[None]],
+                 paid: PaidBroadcast | None = None) -> None:
         self.bot = bot
         self.settings = settings
         self.alert_chat = alert_chat
         self.migrated = migrated
+        self.paid = paid or PaidBroadcast(False, state_get=lambda _k: None,
+                                          state_set=lambda _k, _v: None)
 
     # ------------------------------------------------------------------ budgets
 
     def rates(self, row: OutboxMessage) -> Sequence[Rate]:
         """A private chat about 1 a second, a group 20 a minute (the managers' chat is one),
-        and the ~30 a second for bulk sends, which replies need not wait for."""
+        and the ~30 a second for bulk sends, which replies need not wait for (a paid
+        broadcast's own rate instead, while Telegram accepts them)."""
         s = self.settings
         # The managers' chat is one budget whether a row names it as the alert chat or by id.
         chat = ((s.telegram_alert_chat_id or "alerts") if row.destination == ALERTS
@@ -78,39 +84,51 @@ class TelegramSender:
         else:
             rates = [Rate(f"tg:{chat}", s.telegram_chat_rate, s.telegram_chat_burst)]
         if row.lane == Lane.CAMPAIGN:
-            rates.append(Rate("tg:bulk", s.telegram_bulk_rate, 1))
+            rates.append(Rate("tg:paid", s.telegram_paid_broadcast_rate, 1)
+                         if self.paid.active() else Rate("tg:bulk", s.telegram_bulk_rate, 1))
         return rates
 
     # ------------------------------------------------------------------ sending
 
     async def send(self, delivery: Delivery) -> Outcome:
+        paid = delivery.lane == Lane.CAMPAIGN and self.paid.active()
         try:
-            ref = await self._send(delivery)
+            ref = await self._send(delivery, paid=paid)
             return Outcome(delivery.id, True, ref=ref)
-        except RetryAfter as exc:
+        except (BadRequest, Forbidden) as exc:
+            if paid and is_refusal(exc.message):
+                # Not this message's fault: sent again at once, at the normal pace.
+                await asyncio.to_thread(self.paid.refused, exc.message)
+                return Outcome(delivery.id, False, error=f"paid broadcast: {exc.message}",
+                               retry_after=0)
+            return await self._failed(delivery, exc)
+        except TelegramError as exc:
+            return await self._failed(delivery, exc)
+
+    async def _failed(self, delivery: Delivery, exc: TelegramError) -> Outcome:
+        if isinstance(exc, RetryAfter):
             wait = exc.retry_after
             seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
             return Outcome(delivery.id, False, error=f"429: {exc.message}", retry_after=seconds)
-        except ChatMigrated as exc:
+        if isinstance(exc, ChatMigrated):
             old = (await self.alert_chat() if delivery.destination == ALERTS
                    else chat_of(delivery.destination))
             await self.migrated(old, str(exc.new_chat_id))
             return Outcome(delivery.id, False, error="chat migrated", retry_after=0)
-        except Forbidden as exc:
+        if isinstance(exc, Forbidden):
             # Only a person's own chat says they cannot be reached: a group that removed the
             # bot refuses its messages, and the customers go on.
             private = delivery.destination != ALERTS and not is_group(
                 chat_of(delivery.destination))
             return Outcome(delivery.id, False, error=f"403: {exc.message}",
                            unreachable=private)
-        except (TimedOut, NetworkError) as exc:
-            if isinstance(exc, BadRequest):
-                return Outcome(delivery.id, False, error=f"400: {exc.message}")
+        if isinstance(exc, BadRequest):
+            return Outcome(delivery.id, False, error=f"400: {exc.message}")
+        if isinstance(exc, TimedOut | NetworkError):
             return Outcome(delivery.id, False, error=f"network: {exc.message}", retry_after=0)
-        except TelegramError as exc:
-            return Outcome(delivery.id, False, error=exc.message)
+        return Outcome(delivery.id, False, error=exc.message)
 
-    async def _send(self, d: Delivery) -> str:
+    async def _send(self, d: Delivery, *, paid: bool = False) -> str:
         item, origin = d.item, d.origin
         chat = chat_of(d.destination)
         if isinstance(item, Reply):
@@ -133,7 +151,8 @@ class TelegramSender:
                     log.info("telegram: callback answer refused (%s); sending it", exc.message)
             return ref(await self.message(chat, item.text))
         if isinstance(item, SendTo):
-            return ref(await self.message(chat, item.text, item.choices, item.columns))
+            return ref(await self.message(chat, item.text, item.choices, item.columns,
+                                          paid=paid))
         if isinstance(item, AlertPost):
             return await self.post_alert(item.text, item.choices)
         if isinstance(item, AlertUpdate):
@@ -150,11 +169,13 @@ class TelegramSender:
         raise TypeError(f"no Telegram form for {type(item).__name__}")
 
     async def message(self, chat: str, text: str, choices: Sequence[Choice] = (),
-                      columns: int = 6, *, ask_reply: bool = False) -> Message:
+                      columns: int = 6, *, ask_reply: bool = False,
+                      paid: bool = False) -> Message:
         markup: InlineKeyboardMarkup | Any = keyboard(choices, columns)
         if markup is None and ask_reply:
             markup = force_reply()
-        sent: Message = await self.bot.send_message(chat, clip(text), reply_markup=markup)
+        sent: Message = await self.bot.send_message(chat, clip(text), reply_markup=markup,
+                                                    allow_paid_broadcast=paid or None)
         return sent
 
     async def edit(self, chat: str, message_id: int, text: str,

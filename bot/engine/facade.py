@@ -10,7 +10,7 @@ customers) and :mod:`~bot.engine.account` (language, opting out, one's own data)
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from bot import buttons, store
 from bot.audience.customers import customer_of
+from bot.campaigns.chat import send_args
 from bot.campaigns.spec import CampaignRules
 from bot.db import Database
 from bot.delivery import inbox, outbox
@@ -28,15 +29,17 @@ from bot.engine import outcomes
 from bot.engine.account import Account
 from bot.engine.alerts import Alerts
 from bot.engine.campaigns import Campaigns
+from bot.engine.chatsend import ChatSends
 from bot.engine.conversation import Conversation
+from bot.engine.lookups import Lookups
 from bot.engine.outcomes import Outcomes
-from bot.engine.outreach import Outreach
+from bot.engine.outreach import Outreach, Recipient
 from bot.engine.queues import EVENT_LEASE, Queues
 from bot.engine.said import Said
 from bot.engine.transient import DatabaseDown, retrying
 from bot.engine.turn import EngineConfig, Turn
 from bot.i18n import Translator, negotiate, translator
-from bot.messages import EditPressed, Inbound, Notice, Reply, ReplyFile, SendTo
+from bot.messages import EditPressed, Inbound, Notice, Outbound, Reply, ReplyFile, SendTo
 from bot.metrics import METRICS
 from bot.models import InboxStatus, Lane, Respondent, utcnow
 from bot.reports import manager_command
@@ -54,7 +57,7 @@ PRUNE_EVERY = 1000
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
-class Engine(Outreach, Campaigns):
+class Engine(Outreach, Campaigns, ChatSends, Lookups):
     """The channel-agnostic survey bot."""
 
     def __init__(
@@ -126,13 +129,16 @@ class Engine(Outreach, Campaigns):
     # ----------------------------------------------------------------- events
 
     def handle(self, inbound: Inbound, *, origin: Mapping[str, Any] | None = None,
-               inbox_id: int | None = None) -> Said:
+               inbox_id: int | None = None,
+               targets: Sequence[Recipient] | None = None) -> Said:
         """Process one event in one transaction, with the outbox rows of what it answers and,
         for an event from the inbox, the mark that it is done; ``[]`` for a redelivered event.
-        A lost connection is retried for about two seconds, then :class:`DatabaseDown`."""
+        A lost connection is retried for about two seconds, then :class:`DatabaseDown`.
+        ``targets``: the people a manager's ``send`` named, as the adapter found them (Slack's
+        mentions), when it named any."""
         inbound = clean_inbound(inbound)  # the same text on every channel and database
         try:
-            said = retrying(lambda: self._handle_once(inbound, origin, inbox_id))
+            said = retrying(lambda: self._handle_once(inbound, origin, inbox_id, targets))
         except IntegrityError:
             # A concurrent delivery of the same event or answer won the race: nothing to add.
             log.info("duplicate %s/%s ignored", inbound.channel, inbound.event_id)
@@ -150,8 +156,13 @@ class Engine(Outreach, Campaigns):
         return said
 
     def _handle_once(self, inbound: Inbound, origin: Mapping[str, Any] | None,
-                     inbox_id: int | None) -> Said:
+                     inbox_id: int | None, targets: Sequence[Recipient] | None = None) -> Said:
         summary = self._summary(inbound)  # read before the write transaction, read-only
+        # A manager's send or press on its preview: the draft made, launched or cancelled
+        # in transactions of its own (bot/engine/chatsend.py), before this one.
+        prepared: list[Outbound] | None = None
+        if summary is None:
+            prepared = self._chat_campaign(inbound, targets, origin)
         # No autoflush: the changes of one event go to the database in as few flushes as
         # the code asks for (explicitly, where it needs a new row's id), not before every query.
         with Session(self.db.engine, expire_on_commit=False, autoflush=False) as session:
@@ -169,6 +180,8 @@ class Engine(Outreach, Campaigns):
             turn = self._turn(session, inbound)
             if summary is not None:
                 turn.say(Reply(summary))
+            elif prepared is not None:
+                turn.say(*prepared)
             else:
                 self._route(turn)
             said = self._queue(turn, origin)
@@ -268,6 +281,8 @@ class Engine(Outreach, Campaigns):
                 self.account.on_delete_choice(turn, confirm)
             case buttons.Alert(alert_id, action):
                 self.alerts.on_action(turn, alert_id, action)
+            case buttons.Campaign():  # a manager's press was carried out before the turn
+                turn.say(Notice(turn.t.gettext("Sorry, this is only for managers.")))
             case None:
                 turn.say(Notice(turn.t.gettext("These buttons are no longer active.")))
 
@@ -297,6 +312,7 @@ class Engine(Outreach, Campaigns):
         other event."""
         metric = inbound.command
         if (inbound.choice is not None or metric is None or metric not in METRICS
+                or send_args(inbound.text or "") is not None
                 or not self.is_manager(inbound.channel, inbound.user_id)):
             return None
         with Session(self.db.read_engine) as session:
@@ -343,6 +359,11 @@ class Engine(Outreach, Campaigns):
         if self.is_manager(channel, user_id):
             return self.config.manager_locale
         return self.config.default_for(channel)
+
+    def campaign_tick(self, channel: str, *, ahead: int) -> list[int]:
+        """The feeder's step (:class:`~bot.engine.campaigns.Campaigns`), then the word to the
+        managers of chat campaigns whose sends are over (:class:`ChatSends`)."""
+        return super().campaign_tick(channel, ahead=ahead) + self.campaign_notices(channel)
 
     def state_get(self, key: str) -> str | None:
         with Session(self.db.read_engine) as session:

@@ -10,8 +10,9 @@ from typing import TypeVar
 from sqlmodel import Session
 
 from bot.db import Database
-from bot.delivery import inbox, outbox
+from bot.delivery import inbox, outbox, pacing
 from bot.delivery.outbox import Delivery, Outcome, RateFor
+from bot.delivery.pacing import Rate
 from bot.engine.outcomes import Outcomes
 from bot.engine.transient import retrying
 from bot.models import InboxEvent, InboxStatus
@@ -101,3 +102,8 @@ class Queues:
     def tally(self, ids: Sequence[int]) -> tuple[int, int]:
         """Of these outbox rows: how many are still to go, and how many were sent."""
         return self._tx(lambda s: outbox.tally(s, ids=ids))
+
+    def reserve(self, rates: Sequence[Rate]) -> datetime:
+        """A slot within ``rates``, shared by every process (an adapter's own paced calls,
+        such as Slack's e-mail look-ups); the caller waits until then."""
+        return self._tx(lambda s: pacing.reserve(s, rates, self.clock()))

@@ -82,6 +82,8 @@ class SlackAPIStandIn(LimitsAndFaults):
         self.users: dict[str, dict[str, Any]] = {}
         self.members: dict[str, list[str]] = {}
         self.inactive: set[str] = set()
+        self.email_scope = True
+        """False: ``users.lookupByEmail`` answers ``missing_scope``."""
         self.responses: dict[str, list[dict[str, Any]]] = {}
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._failures: dict[str, list[int]] = {}
@@ -121,11 +123,13 @@ class SlackAPIStandIn(LimitsAndFaults):
     # ------------------------------------------------------------------ set-up
 
     def add_user(self, user_id: str, name: str, locale: str | None = "en-US",
-                 is_bot: bool = False) -> None:
+                 is_bot: bool = False, email: str | None = None) -> None:
+        profile = {"display_name": name, "real_name": name}
+        if email is not None:
+            profile["email"] = email
         data: dict[str, Any] = {"id": user_id, "team_id": TEAM, "name": name.lower(),
                                 "real_name": name, "is_bot": is_bot, "deleted": False,
-                                "tz": "Europe/Bucharest",
-                                "profile": {"display_name": name, "real_name": name}}
+                                "tz": "Europe/Bucharest", "profile": profile}
         if locale is not None:
             data["locale"] = locale
         self.users[user_id] = data
@@ -324,6 +328,21 @@ class SlackAPIStandIn(LimitsAndFaults):
         data = dict(user)
         if str(p.get("include_locale")).lower() not in ("true", "1"):
             data.pop("locale", None)
+        return {"ok": True, "user": data}
+
+    def _m_users_lookupByEmail(self, p: dict[str, Any]) -> dict[str, Any]:
+        """Slack's shapes: the user object (no ``locale``: only users.info gives it), or
+        ``users_not_found``; ``missing_scope`` names the scope when the app lacks it."""
+        if not self.email_scope:
+            return {"ok": False, "error": "missing_scope", "needed": "users:read.email",
+                    "provided": "chat:write,commands,im:write,users:read"}
+        email = str(p.get("email", "")).strip().lower()
+        user = next((u for u in self.users.values()
+                     if str(u["profile"].get("email", "")).lower() == email), None)
+        if user is None:
+            return {"ok": False, "error": "users_not_found"}
+        data = dict(user)
+        data.pop("locale", None)
         return {"ok": True, "user": data}
 
     def _m_conversations_open(self, p: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Managers in Slack: alerts with claim / reply (modal) / resolve, summaries, survey waves."""
+"""Managers in Slack: alerts with claim / reply (modal) / resolve, summaries (the chat
+campaigns of ``/nps send``: test_slack_chat_campaigns.py)."""
 
 from __future__ import annotations
 
@@ -85,41 +86,6 @@ async def test_summary_ephemeral_for_managers_only(slack: SlackHarness) -> None:
     assert responses[0]["text"] == translator("zh").gettext(
         "Sorry, this command is only for managers.")
     assert "13" not in responses[0]["text"]
-
-
-async def test_survey_wave_to_people_and_a_channel(slack: SlackHarness) -> None:
-    for uid, locale in (("UW1", "zh-CN"), ("UW2", "en-US"), ("UW3", "ro-RO"), ("UW4", "en-US")):
-        slack.api.add_user(uid, uid, locale)
-    slack.api.add_user("UBOT9", "Helper bot", "en-US", is_bot=True)
-    slack.api.members["C0CUSTOMERS"] = ["UW3", "UW4", "UBOT9", "UW1"]
-    slack.api.inactive.add("UW4")
-    responses = await slack.command(
-        MANAGER, "/nps", "send <@UW1|uw1> <@UW2> <#C0CUSTOMERS|customers>")
-    await slack.api.wait_for(lambda: len(responses) == 2)
-    assert "4 people" in responses[0]["text"]
-    assert responses[1]["text"] == ("Survey sent to 3 of 4; the others opted out or cannot "
-                                    "be reached.")
-    for uid, lang in (("UW1", "zh"), ("UW2", "en"), ("UW3", "ro")):
-        first = slack.api.dm_texts(uid)[0]
-        assert translator(lang).gettext(
-            "How likely are you to recommend us to a friend or colleague?") in first
-    assert slack.api.dm_texts("UBOT9") == []
-    person = slack.respondent("UW4")
-    assert person is not None and person.unreachable
-    posts = [c.at for c in slack.api.sent("chat.postMessage")]
-    assert len(posts) == 3
-    # The wave's survey is NPS only, with the campaign stored on the answers.
-    await slack.press("UW2", "10")
-    await slack.dm("UW2", "Great")
-    (answer,) = slack.answers()
-    assert answer.survey == "nps" and (answer.campaign or "").startswith("slack-nps-")
-
-    slack.api.add_user("UCUST2", "Customer", "en-US")
-    responses = await slack.command("UCUST2", "/nps", "send <@UW1>")
-    assert responses == [{"text": "Sorry, this command is only for managers.",
-                          "response_type": "ephemeral"}] or responses[0]["text"].startswith(
-        "Sorry, this command is only for managers.")
-    assert len(slack.api.dm_texts("UW1")) == 1
 
 
 async def test_help_and_usage_use_the_configured_commands(slack_settings: Any) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from bot.models import AlertNote
+from tests.chat_campaigns import EVERY_HOUR, campaign_named, drive
 from tests.helpers import settle
 from tests.slack.conftest import serving
 from tests.slack.harness import ALERTS, MANAGER, SlackHarness
@@ -123,8 +124,14 @@ async def test_inactive_customer_gets_not_sent_once(slack: SlackHarness) -> None
     assert person is not None and person.unreachable
 
 
-async def test_replayed_signed_requests_change_nothing(slack: SlackHarness) -> None:
-    # A /nps send command, replayed: one wave.
+async def test_replayed_signed_requests_change_nothing(
+        slack_settings: Callable[..., Any]) -> None:
+    async with serving(slack_settings, send_window=EVERY_HOUR) as slack:
+        await _replays(slack)
+
+
+async def _replays(slack: SlackHarness) -> None:
+    # A /nps send command, replayed: one preview, one draft; its Send, replayed: one launch.
     slack.api.add_user("UWAVE", "Wave", "en-US")
     url = slack.api.response_url()
     command = slack.send.command(MANAGER, "/nps", "send <@UWAVE>", response_url=url)
@@ -133,8 +140,23 @@ async def test_replayed_signed_requests_change_nothing(slack: SlackHarness) -> N
         status, _ = await slack.send.post(command, FORM, signed=signed)
         assert status == 200
         await settle(slack.engine, channel="slack")
+    (preview,) = slack.api.responses[url.rsplit("/", 1)[1]]
+    assert len(campaign_named(slack.engine, "nps-")) == 1
+    message = {"ts": "1700000000.000100", "blocks": preview["blocks"]}
+    button = next(e for b in preview["blocks"] if b["type"] == "actions"
+                  for e in b["elements"] if e["text"]["text"] == "Send")
+    pressed = slack.send.action(MANAGER, "C0GENERAL", message, button)
+    signed = sign(pressed)
+    for _ in range(2):
+        status, _ = await slack.send.post(pressed, FORM, signed=signed)
+        assert status == 200
+        await settle(slack.engine, channel="slack")
+    await drive(slack.engine, "slack", slack.channel.dispatcher)
     questions = [t for t in slack.api.dm_texts("UWAVE") if NPS_Q in t]
     assert len(questions) == 1, slack.api.dm_texts("UWAVE")
+    replaced = [r for rid in slack.api.responses for r in slack.api.responses[rid]
+                if r.get("replace_original")]
+    assert len(replaced) == 1 and "Sending the survey to 1 person" in replaced[0]["text"]
 
     # A button press, replayed: one answer, one follow-up question.
     message, elements = slack.api.last_buttons("DUWAVE")

@@ -51,6 +51,8 @@ class TelegramLimits:
     group_burst: float = 3.0
     overall: float | None = 30.0
     overall_burst: float = 30.0
+    paid_overall: float | None = 1000.0
+    """Paid broadcasts (``allow_paid_broadcast``): their own overall rate."""
 
     @classmethod
     def raised(cls, factor: float) -> TelegramLimits:
@@ -113,8 +115,10 @@ def chat_of(chat_id: int, title: str = "") -> dict[str, Any]:
     return {"id": chat_id, "type": kind, "title": title or "Managers"}
 
 
-def over_limit(limits: TelegramLimits | None, buckets: dict[object, Bucket], chat: int) -> int:
-    """0 when a send to ``chat`` is within ``limits`` (and spend it), else its retry_after."""
+def over_limit(limits: TelegramLimits | None, buckets: dict[object, Bucket], chat: int,
+               *, paid: bool = False) -> int:
+    """0 when a send to ``chat`` is within ``limits`` (and spend it), else its retry_after;
+    a ``paid`` broadcast counts against ``paid_overall`` instead of ``overall``."""
     if limits is None:
         return 0
     now = time.monotonic()
@@ -123,7 +127,9 @@ def over_limit(limits: TelegramLimits | None, buckets: dict[object, Bucket], cha
         wanted.append((chat, limits.private, limits.private_burst))
     if chat < 0 and limits.group_per_minute is not None:
         wanted.append((chat, limits.group_per_minute / 60.0, limits.group_burst))
-    if limits.overall is not None:
+    if paid and limits.paid_overall is not None:
+        wanted.append(("paid", limits.paid_overall, limits.paid_overall))
+    elif not paid and limits.overall is not None:
         wanted.append(("*", limits.overall, limits.overall_burst))
     taken: list[Bucket] = []
     for key, rate, burst in wanted:

@@ -22,6 +22,10 @@ Limits and faults (``tests/standin_limits.py``), all off by default:
   ``fail_next`` is the older, narrower form and still works.
 * ``api.blocked`` (user ids: 403 "Forbidden: bot was blocked by the user") and ``api.kicked``
   (group ids: 403 "Forbidden: bot was kicked from the group chat") refuse sends and edits.
+* ``api.paid_refusal``: the 400 description a send with ``allow_paid_broadcast`` gets (a bot
+  that is not eligible, :data:`NOT_ELIGIBLE`, or has too few Stars, :data:`NO_STARS`); None
+  (the default) accepts paid broadcasts, which count against ``limits.paid_overall`` instead
+  of ``overall``.  ``api.paid`` counts the paid sends accepted.
 * ``api.log``: a :class:`~tests.standin_limits.SendLog` of every ACCEPTED send and edit
   (``time.monotonic()`` stamp, method, chat, text, message id) with ``duplicates()``,
   ``peak(window, chat=...)``, ``peak_per_chat(window, chat=PRIVATE | GROUP)`` and ``order(chat)``.
@@ -74,9 +78,14 @@ from tests.telegram.shapes import (
     utf16_units,
 )
 
-__all__ = ["ANY_SEND", "BOT_ID", "BOT_USERNAME", "GROUP", "PRIVATE", "SEND_METHODS", "TOKEN",
-           "BotAPIStandIn", "Call", "TelegramLimits", "bot_user", "chat_of", "refusal", "user",
-           "utf16_units"]
+NOT_ELIGIBLE = "Bad Request: paid broadcasts are not allowed for this bot"
+NO_STARS = "Bad Request: BALANCE_TOO_LOW"
+"""Telegram does not document its refusals of ``allow_paid_broadcast``: these follow the Bot
+API's forms (a sentence, or the MTProto error name it passes on for a Stars balance)."""
+
+__all__ = ["ANY_SEND", "BOT_ID", "BOT_USERNAME", "GROUP", "NOT_ELIGIBLE", "NO_STARS", "PRIVATE",
+           "SEND_METHODS", "TOKEN", "BotAPIStandIn", "Call", "TelegramLimits", "bot_user",
+           "chat_of", "refusal", "user", "utf16_units"]
 
 
 @dataclass
@@ -110,6 +119,8 @@ class BotAPIStandIn:
         """Called with each new confirmed offset, before the updates after it are handed out
         (a kill point: "confirmed, not yet processed")."""
         self.migrated: dict[int, int] = {}
+        self.paid_refusal: str | None = None
+        self.paid = 0
         self.webhook: dict[str, Any] = {}
         self._failures: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         self._updates: list[dict[str, Any]] = []
@@ -306,8 +317,12 @@ class BotAPIStandIn:
                 call.status = 400
                 return error(400, "Bad Request: group chat was upgraded to a supergroup "
                                    "chat", migrate_to_chat_id=self.migrated[chat])
+            paid = params.get("allow_paid_broadcast") is True and method in SEND_METHODS
+            if paid and self.paid_refusal:
+                call.status = 400
+                return error(400, self.paid_refusal)
             if method in SEND_METHODS:
-                retry_after = over_limit(self.limits, self._buckets, chat)
+                retry_after = over_limit(self.limits, self._buckets, chat, paid=paid)
                 if retry_after:
                     call.status = 429
                     self.limited.append((time.monotonic(), method, chat, retry_after))
@@ -318,6 +333,7 @@ class BotAPIStandIn:
             call.status = result.status
             return result
         if isinstance(chat, int) and method in SEND_METHODS:
+            self.paid += params.get("allow_paid_broadcast") is True
             self.log.add(Delivery(time.monotonic(), method, chat, str(
                 params.get("text") or params.get("caption") or ""), result.get("message_id")
                 if isinstance(result, dict) else params.get("message_id")))
