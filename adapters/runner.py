@@ -5,7 +5,9 @@
   stateless, as many processes as ``WEB_CONCURRENCY`` says.
 * ``worker``: Telegram long polling (when there is no webhook; one poller at a time, enforced),
   Slack Socket Mode (with ``SLACK_APP_TOKEN``), and the :func:`background_services`: the
-  dispatcher and inbox sweeper of the channels that ``web`` serves, and housekeeping.
+  dispatcher and inbox sweeper of the channels that ``web`` serves, and housekeeping.  Each
+  channel's dispatcher here runs with the channel's campaign service (:mod:`adapters.campaigns`);
+  gunicorn's web processes run none.
 * ``run``: everything in one process (the web server in this process, no gunicorn), for one
   machine on SQLite; ``telegram`` and ``slack-socket`` run that one part.
 
@@ -58,19 +60,22 @@ async def _health(_request: web.Request) -> web.Response:
 
 
 def build_web_app(engine: Engine, settings: Settings, parts: dict[str, bool], *,
-                  register: bool = True, calls: EngineCalls | None = None) -> web.Application:
+                  register: bool = True, calls: EngineCalls | None = None,
+                  campaigns: bool = False) -> web.Application:
     """The web app; ``register`` sets the Telegram webhook and command menus when it starts
-    (not in gunicorn's web processes: their master did it once)."""
+    (not in gunicorn's web processes: their master did it once); ``campaigns`` runs the
+    channels' campaign service (``run``, not gunicorn's web processes)."""
     app = web.Application()
     app.router.add_get("/healthz", _health)
     if parts["telegram_webhook"]:
         from adapters.telegram.app import attach_web as attach_telegram
 
-        attach_telegram(app, engine, settings, register=register, calls=calls)
+        attach_telegram(app, engine, settings, register=register, calls=calls,
+                        campaigns=campaigns)
     if parts["slack_http"]:
         from adapters.slack.app import attach_web as attach_slack
 
-        attach_slack(app, engine, settings, calls=calls)
+        attach_slack(app, engine, settings, calls=calls, campaigns=campaigns)
     if parts.get("api"):
         from adapters.api import attach as attach_api
 
@@ -136,12 +141,12 @@ def background_services(engine: Engine, settings: Settings, mode: str, services:
         from adapters.telegram.app import TelegramChannel
 
         found.append(ChannelQueues("telegram queues", TelegramChannel(
-            engine, settings, webhook=True, register=False, calls=calls)))
+            engine, settings, webhook=True, register=False, calls=calls, campaigns=True)))
     if parts["slack_http"]:
         from adapters.slack.app import SlackChannel
 
-        found.append(ChannelQueues("slack queues", SlackChannel(engine, settings,
-                                                                 calls=calls)))
+        found.append(ChannelQueues("slack queues", SlackChannel(engine, settings, calls=calls,
+                                                                 campaigns=True)))
     return found
 
 
@@ -153,7 +158,8 @@ def services_for(engine: Engine, settings: Settings, mode: str, services: Servic
     if parts["background"]:
         found += background_services(engine, settings, mode, services, calls)
     if parts["web"]:
-        found.append(WebSite(build_web_app(engine, settings, parts, calls=calls), settings))
+        found.append(WebSite(build_web_app(engine, settings, parts, calls=calls,
+                                           campaigns=mode == "run"), settings))
     if parts["telegram_polling"]:
         from adapters.telegram.poller import TelegramPoller
 

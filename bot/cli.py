@@ -97,6 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--demo", action="store_true",
                       help="a customer and the managers' chat in one terminal (/switch sides)")
     _summary_parser(sub)
+    from bot.cli_campaign import add_parser as campaign_parser
+
+    campaign_parser(sub)
     export = sub.add_parser("export", help="write every answer to stdout or a file")
     export.add_argument("--format", choices=["csv", "jsonl"], default="csv",
                         help="csv with a header row (default), or jsonl: one JSON object a line")
@@ -392,6 +395,10 @@ def _dispatch(settings: Settings, args: argparse.Namespace, backoff: Backoff | N
         return _demo_seed(settings, args)
     if args.cmd == "export":
         return _export(settings, args)
+    if args.cmd == "campaign":
+        from bot.cli_campaign import run as campaign
+
+        return campaign(settings, args)
     if args.cmd == "customers":
         from bot.cli_customers import run as customers
 

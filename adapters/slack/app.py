@@ -30,6 +30,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetr
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.campaigns import CampaignFeeder
 from adapters.engine_calls import EngineCalls
 from adapters.inbox import InboxRunner
 from adapters.lifecycle import run_with_web_app
@@ -104,7 +105,9 @@ class SlackChannel(SendCommands):
     that acknowledge them, and their processing, which sends through the outbox."""
 
     def __init__(self, engine: Engine, settings: Settings, *, socket_mode: bool = False,
-                 backoff: Backoff | None = None, calls: EngineCalls | None = None) -> None:
+                 backoff: Backoff | None = None, calls: EngineCalls | None = None,
+                 campaigns: bool = False) -> None:
+        """``campaigns``: also run the campaign service (:mod:`adapters.campaigns`)."""
         self.engine = engine
         engine.use_style(CHANNEL, slack_style(settings))
         self.settings = settings
@@ -132,6 +135,8 @@ class SlackChannel(SendCommands):
         self.inbox: InboxRunner[dict[str, Any]] = InboxRunner(
             engine.queues, CHANNEL, process=self._apply,
             decode=lambda row: json.loads(row.payload))
+        self.campaigns = (CampaignFeeder.for_channel(self._engine, CHANNEL, self.dispatcher,
+                                                     settings) if campaigns else None)
         self.lookups = EmailLookups(engine, self._engine, self.client,
                                     settings.slack_lookup_per_minute)
         self._stop = asyncio.Event()
@@ -156,6 +161,8 @@ class SlackChannel(SendCommands):
         self._tasks = [asyncio.create_task(self.dispatcher.run(self._stop)),
                        asyncio.create_task(self.inbox.sweep(self._stop)),
                        asyncio.create_task(self.lookups.run(self._stop))]
+        if self.campaigns is not None:
+            self._tasks.append(asyncio.create_task(self.campaigns.run(self._stop)))
 
     async def stop(self) -> None:
         await self.inbox.drain(DRAIN_SECONDS)  # bolt's listener tasks at our events
@@ -417,9 +424,10 @@ def _dump(body: dict[str, Any]) -> str:
 
 
 def attach_web(web_app: web.Application, engine: Engine, settings: Settings, *,
-               calls: EngineCalls | None = None) -> SlackChannel:
-    """Serve events, commands and interactions at ``/slack/events`` on the shared web server."""
-    channel = SlackChannel(engine, settings, calls=calls)
+               calls: EngineCalls | None = None, campaigns: bool = False) -> SlackChannel:
+    """Serve events, commands and interactions at ``/slack/events`` on the shared web server;
+    ``campaigns`` runs the campaign service (``survey-bot run``)."""
+    channel = SlackChannel(engine, settings, calls=calls, campaigns=campaigns)
     web_app[CHANNEL_KEY] = channel
     web_app.router.add_post(EVENTS_PATH, channel.handle_http)
     run_with_web_app(web_app, channel.start, channel.stop)
@@ -430,7 +438,7 @@ async def run_socket_mode(engine: Engine, settings: Settings, stop: asyncio.Even
     """Socket Mode (``SLACK_APP_TOKEN``): no public URL needed."""
     from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
-    channel = SlackChannel(engine, settings, socket_mode=True)
+    channel = SlackChannel(engine, settings, socket_mode=True, campaigns=True)
     await channel.start()
     handler = AsyncSocketModeHandler(channel.app, settings.slack_app_token)
     guard(handler)

@@ -31,6 +31,7 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes, TypeHandler
 
+from adapters.campaigns import CampaignFeeder
 from adapters.engine_calls import EngineCalls
 from adapters.inbox import InboxRunner
 from adapters.lifecycle import run_with_web_app
@@ -114,7 +115,9 @@ class TelegramChannel:
 
     def __init__(self, engine: Engine, settings: Settings, *, webhook: bool,
                  poll_timeout: int = 25, register: bool = True,
-                 backoff: Backoff | None = None, calls: EngineCalls | None = None) -> None:
+                 backoff: Backoff | None = None, calls: EngineCalls | None = None,
+                 campaigns: bool = False) -> None:
+        """``campaigns``: also run the campaign service (:mod:`adapters.campaigns`)."""
         self.engine = engine
         engine.use_style(CHANNEL, ChannelStyle(campaign_pace=(
             settings.telegram_paid_broadcast_rate if settings.telegram_paid_broadcast
@@ -143,6 +146,8 @@ class TelegramChannel:
                                      lease=timedelta(seconds=settings.outbox_lease_seconds))
         self.inbox: InboxRunner[Update] = InboxRunner(engine.queues, CHANNEL,
                                                       process=self._apply, decode=self._decode)
+        self.campaigns = (CampaignFeeder.for_channel(self.call, CHANNEL, self.dispatcher,
+                                                     settings) if campaigns else None)
         self._inbox_ids: dict[int, int] = {}  # update_id → inbox id, stored, not processed
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -177,6 +182,8 @@ class TelegramChannel:
         self._stop.clear()
         self._tasks = [asyncio.create_task(self.dispatcher.run(self._stop)),
                        asyncio.create_task(self.inbox.sweep(self._stop))]
+        if self.campaigns is not None:
+            self._tasks.append(asyncio.create_task(self.campaigns.run(self._stop)))
         log.info("telegram: @%s %s", self.app.bot.username,
                  "webhook" if self.webhook else "long polling")
 
@@ -352,11 +359,14 @@ def origin_of(update: Update) -> dict[str, Any]:
 
 
 def attach_web(web_app: web.Application, engine: Engine, settings: Settings, *,
-               register: bool = True, calls: EngineCalls | None = None) -> TelegramChannel:
+               register: bool = True, calls: EngineCalls | None = None,
+               campaigns: bool = False) -> TelegramChannel:
     """Serve the webhook on the shared web server at the path of ``TELEGRAM_WEBHOOK_URL``;
     ``register`` sets the webhook and the command menus (gunicorn's master does that once for
-    its web processes: :func:`register_webhook`)."""
-    channel = TelegramChannel(engine, settings, webhook=True, register=register, calls=calls)
+    its web processes: :func:`register_webhook`); ``campaigns`` runs the campaign service
+    (``survey-bot run``)."""
+    channel = TelegramChannel(engine, settings, webhook=True, register=register, calls=calls,
+                              campaigns=campaigns)
     web_app.router.add_post(webhook_path(settings), channel.handle_webhook)
     run_with_web_app(web_app, channel.start, channel.stop)
     return channel

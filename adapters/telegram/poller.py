@@ -136,7 +136,7 @@ class TelegramPoller:
         self.lock = PollerLock(settings)
         self.services = services
         self.channel = TelegramChannel(engine, settings, webhook=False, calls=calls,
-                                       poll_timeout=poll_timeout)
+                                       poll_timeout=poll_timeout, campaigns=True)
         self._watch: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
