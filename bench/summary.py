@@ -10,8 +10,9 @@ answers carry the invitation, so the summary shows its response rate), and count
 rollup in UTC; then, for each REPORT_TIMEZONE, starts the engine as the migrating process
 does (which recounts the rollup by local day when the zone changed: its time is printed) and
 times the manager command through the real engine for 30d, 1y, last month and all, printing the
-median and worst of several runs and the Python heap peak during a summary (tracemalloc), at a
-tenth of the rows and at all of them, to show time and memory stay flat.  Reaches nothing but
+median and worst of several runs, the Python heap peak during a summary (tracemalloc) and the
+median of the invitation queries alone (the response rate's share of the time), at a tenth of
+the rows and at all of them, to show time and memory stay flat.  Reaches nothing but
 127.0.0.1.
 """
 
@@ -38,6 +39,8 @@ from sqlmodel import Session, UTCDateTime
 from bot.app import build_engine
 from bot.engine import Engine
 from bot.messages import Inbound
+from bot.periods import parse_period
+from bot.reports.rates import metric_surveys, reach_counts
 from bot.settings import Settings
 from bot.store import rebuild_counts
 
@@ -153,6 +156,19 @@ def time_summary(engine: Engine, period: str, repeats: int) -> tuple[float, floa
     return statistics.median(times), max(times), peak / 2**20, reply
 
 
+def time_rates(engine: Engine, period: str, repeats: int) -> float:
+    """Median ms of the summary's invitation queries alone (the response rate's share)."""
+    with Session(engine.db.read_engine) as session:
+        asked = parse_period(period, engine.clock(), engine.report_zone)
+        surveys = metric_surveys(engine.surveys, "nps")
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            reach_counts(session, surveys, asked)
+            times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
 def engine_for(url: str, zone: str) -> tuple[Engine, float]:
     """The engine a migrating process builds, and the seconds it took (the rollup recount)."""
     settings = Settings(_env_file=None, database_url=url,  # type: ignore[call-arg]
@@ -182,9 +198,10 @@ def bench(name: str, url: str, rows: int, repeats: int, zones: list[str]) -> Non
                           f"rollup recount {startup:5.1f} s")
                     for period in ("30d", "1y", month, "all"):
                         med, worst, peak, reply = time_summary(engine, period, repeats)
+                        rates = time_rates(engine, period, repeats)
                         print(f"{name}: {target:>9,} rows  {zone:<16} /nps summary {period:<7} "
                               f"median {med:7.1f} ms  worst {worst:7.1f} ms  "
-                              f"heap peak {peak:5.2f} MiB")
+                              f"heap peak {peak:5.2f} MiB  invitations {rates:5.1f} ms")
                 finally:
                     engine.db.dispose()
         print(f"{name}: last reply:\n{reply}\n")

@@ -51,29 +51,13 @@ def metric_surveys(catalog: SurveyCatalog, metric: str) -> tuple[str, ...]:
                         if any(q.metric == metric for q in survey.questions)))
 
 
-def _key(split: str | None) -> Any:
-    """What an invitation's segment is: the channel it went to, the language of the person it
-    went to, its campaign or its campaign's survey."""
-    inv = Invitation.__table__.c  # type: ignore[attr-defined]
+def _campaigns(session: Session, surveys: tuple[str, ...]) -> dict[int, tuple[str, str]]:
+    """The launched campaigns of ``surveys``: id → (name, survey).  Few rows, read once, so the
+    invitations are then read by their own index alone, never once per campaign."""
     camp = Campaign.__table__.c  # type: ignore[attr-defined]
-    people = Respondent.__table__.c  # type: ignore[attr-defined]
-    keys: dict[str | None, Any] = {
-        None: literal(""), "channel": func.coalesce(inv.channel, ""),
-        "language": func.coalesce(people.locale, ""), "campaign": camp.name,
-        "survey": camp.survey}
-    return keys[split]
-
-
-def _source(split: str | None) -> Any:
-    inv = Invitation.__table__.c  # type: ignore[attr-defined]
-    camp = Campaign.__table__.c  # type: ignore[attr-defined]
-    people = Respondent.__table__.c  # type: ignore[attr-defined]
-    source = Invitation.__table__.join(  # type: ignore[attr-defined]
-        Campaign.__table__, camp.id == inv.campaign_id)  # type: ignore[attr-defined]
-    if split == "language":
-        source = source.outerjoin(Respondent.__table__,  # type: ignore[attr-defined]
-                                  people.id == inv.respondent_id)
-    return source
+    query: Any = select(camp.id, camp.name, camp.survey).where(
+        camp.survey.in_(surveys), camp.status != CampaignStatus.DRAFT)
+    return {int(cid): (str(name), str(survey)) for cid, name, survey in session.exec(query)}
 
 
 def _within(column: Any, period: Period) -> list[Any]:
@@ -85,31 +69,46 @@ def _within(column: Any, period: Period) -> list[Any]:
 
 def reach_counts(session: Session, surveys: tuple[str, ...], period: Period,
                  split: str | None = None) -> dict[str, Reach]:
-    """The period's invitations of ``surveys`` per segment key ("" without a split); only
-    segments with an invitation.  Two GROUP BYs: the sent ones over the covering index
-    ``ix_invitations_sent``, the few not sent over ``ix_invitations_due``'s status."""
-    if not surveys:
+    """The period's invitations of ``surveys`` per segment key ("" without a split): the
+    channel they went to, the language of the person they went to, their campaign or its
+    survey; only segments with an invitation.  Two GROUP BYs: the sent ones over the covering
+    index ``ix_invitations_sent``, the few not sent by their status."""
+    campaigns = _campaigns(session, surveys) if surveys else {}
+    if not campaigns:
         return {}
     inv = Invitation.__table__.c  # type: ignore[attr-defined]
-    camp = Campaign.__table__.c  # type: ignore[attr-defined]
-    key = _key(split)
-    campaigns = [camp.survey.in_(surveys), camp.status != CampaignStatus.DRAFT]
-    sent: Any = (select(key, func.count(), func.count(inv.answered_at))
-                 .select_from(_source(split))
-                 .where(*campaigns, inv.sent_at.is_not(None), *_within(inv.sent_at, period))
-                 .group_by(key))
+    people = Respondent.__table__.c  # type: ignore[attr-defined]
+    source: Any = Invitation.__table__  # type: ignore[attr-defined]
+    value: Any = literal("")
+    if split == "channel":
+        value = func.coalesce(inv.channel, "")
+    elif split == "language":
+        value = func.coalesce(people.locale, "")
+        source = source.outerjoin(Respondent.__table__,  # type: ignore[attr-defined]
+                                  people.id == inv.respondent_id)
+    ours = inv.campaign_id.in_(sorted(campaigns))
+    sent: Any = (select(inv.campaign_id, value, func.count(), func.count(inv.answered_at))
+                 .select_from(source)
+                 .where(ours, inv.sent_at.is_not(None), *_within(inv.sent_at, period))
+                 .group_by(inv.campaign_id, value))
     failed = inv.status == InvitationStatus.FAILED
-    unsent: Any = (select(key, func.sum(case((failed, 1), else_=0)),
+    unsent: Any = (select(inv.campaign_id, value, func.sum(case((failed, 1), else_=0)),
                           func.sum(case((failed, 0), else_=1)))
-                   .select_from(_source(split))
-                   .where(*campaigns, inv.status.in_([*WAITING, InvitationStatus.FAILED]),
+                   .select_from(source)
+                   .where(ours, inv.status.in_([*WAITING, InvitationStatus.FAILED]),
                           inv.sent_at.is_(None), *_within(inv.created_at, period))
-                   .group_by(key))
+                   .group_by(inv.campaign_id, value))
+
+    def key(campaign_id: int, segment: Any) -> str:
+        name, survey = campaigns[int(campaign_id)]
+        return {"campaign": name, "survey": survey}.get(split or "", str(segment or ""))
+
     out: dict[str, Reach] = {}
-    for value, n, answered in session.exec(sent):
-        out[str(value or "")] = Reach(int(n), int(answered))
-    for value, n_failed, waiting in session.exec(unsent):
-        name = str(value or "")
+    for campaign_id, segment, n, answered in session.exec(sent):
+        name = key(campaign_id, segment)
+        out[name] = out.get(name, Reach()) + Reach(int(n), int(answered))
+    for campaign_id, segment, n_failed, waiting in session.exec(unsent):
+        name = key(campaign_id, segment)
         out[name] = out.get(name, Reach()) + Reach(failed=int(n_failed), waiting=int(waiting))
     return out
 

@@ -6,7 +6,9 @@ planned 429 answers ``{"ok": false, "error": "ratelimited"}`` with ``Retry-After
 checked as Slack checks them (``invalid_blocks`` for a section text over 3,000 characters, an
 empty one, more than 50 blocks, a button label over 75), and so is a ``text`` over 40,000
 (``msg_too_long``).  Also here:
-a signer that signs requests to our app exactly as Slack does, and Socket Mode
+``users.lookupByEmail`` with Slack's shapes (the user, without ``locale``; ``users_not_found``;
+``missing_scope`` naming ``users:read.email`` when ``api.email_scope`` is False; a planned 429
+with ``fail_next``); a signer that signs requests to our app exactly as Slack does, and Socket Mode
 (https://api.slack.com/apis/socket-mode): ``apps.connections.open`` hands out a WebSocket URL
 on this server, which greets the app with ``hello`` and delivers envelopes that the app must
 acknowledge with their ``envelope_id``.
