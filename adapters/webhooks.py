@@ -137,6 +137,7 @@ async def dispatch(engine: Engine, settings: Settings, calls: EngineCalls,
     """The webhook dispatcher of a ``worker`` (or ``run``): sends the events until ``stop``."""
     sender = WebhookSender(settings, clock=lambda: engine.clock())
     try:
-        await Dispatcher(engine.queues, sender, call=calls, poll=poll).run(stop)
+        await Dispatcher(engine.queues, sender, call=calls, poll=poll,
+                         lease=timedelta(seconds=settings.outbox_lease_seconds)).run(stop)
     finally:
         await sender.close()

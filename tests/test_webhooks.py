@@ -364,3 +364,61 @@ def test_the_worker_and_run_send_webhooks(make_settings: Callable[..., Any], mod
             calls.close()
             engine.db.dispose()
         assert ("webhooks" in names) is expected
+
+
+async def test_a_worker_killed_while_sending_loses_no_event(
+        make_settings: Callable[..., Any], database_url: str, bot_processes: Any) -> None:
+    """``survey-bot worker`` SIGKILLed while the receiver holds its fifth request: started
+    again, it sends that one after its lease and the rest; every event is taken once."""
+    from collections import Counter
+
+    from tests.processes import bot_env
+
+    engine = build_engine(make_settings(webhook_url="http://127.0.0.1:9/x",
+                                        webhook_secret=SECRET))
+    try:
+        for n in range(10):
+            person = Person(engine, f"p{n}")
+            person.command("start", "nps")
+            person.press_score(9)
+        written = [json.loads(row.payload)["id"] for row in _rows(engine)]
+    finally:
+        engine.db.dispose()
+    verify = documented_verify()
+    taken: list[str] = []
+    held, dead = asyncio.Event(), asyncio.Event()
+    requests = 0
+
+    async def hook(request: web.Request) -> web.Response:
+        nonlocal requests
+        body = await request.read()
+        assert verify(SECRET, request.headers[webhooks.SIGNATURE_HEADER], body)
+        requests += 1
+        if requests == 5:  # held until the worker is dead: never answered
+            held.set()
+            await asyncio.wait_for(dead.wait(), timeout=30)
+            return web.Response(status=503)
+        taken.append(json.loads(body)["id"])
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_post("/hooks", hook)
+    runner = web.AppRunner(app, handler_cancellation=True)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        worker = bot_processes.start("worker", bot_env(
+            database_url, webhook_url=f"http://127.0.0.1:{port}/hooks", webhook_secret=SECRET,
+            outbox_lease_seconds="2"))
+        await asyncio.wait_for(held.wait(), timeout=30)
+        worker.kill()
+        dead.set()
+        assert len(taken) == 4
+        await worker.restart()
+        await wait_for(lambda: len(taken) >= 10, timeout=30)
+        await worker.terminate()
+    finally:
+        await runner.cleanup()
+    assert len(written) == 10 and Counter(taken) == Counter(written)
+    assert "duplicate window" in worker.output()

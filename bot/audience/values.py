@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from bot.campaign_tables import AttributeKind
 
@@ -24,8 +24,9 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
 _TEXT, _NUMBER_KIND, _DATE_KIND = AttributeKind.TEXT, AttributeKind.NUMBER, AttributeKind.DATE
 
 
-@dataclass(frozen=True, slots=True)
-class Typed:
+class Typed(NamedTuple):
+    """A value and its kind (a tuple: an import makes millions of them)."""
+
     kind: AttributeKind
     text: str
     number: float | None = None
@@ -55,6 +56,8 @@ def header(raw: str) -> tuple[str, AttributeKind | None]:
 
 def typed(value: str | float | date, kind: AttributeKind | None = None) -> Typed:
     """``value`` typed as ``kind`` (or as it looks); BadValue when it cannot be."""
+    if type(value) is str:  # the common case (every CSV cell) first
+        return _typed_text(value.strip(), kind)
     if isinstance(value, bool):
         value = "true" if value else "false"
     if isinstance(value, datetime):
@@ -70,7 +73,10 @@ def typed(value: str | float | date, kind: AttributeKind | None = None) -> Typed
         if kind in (None, _NUMBER_KIND):
             return Typed(_NUMBER_KIND, text, number=float(value))
         value = text
-    text = str(value).strip()
+    return _typed_text(str(value).strip(), kind)
+
+
+def _typed_text(text: str, kind: AttributeKind | None) -> Typed:
     if len(text) > MAX_TEXT:
         raise BadValue(f"longer than {MAX_TEXT} characters")
     if kind is _TEXT:
