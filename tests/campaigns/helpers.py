@@ -64,12 +64,21 @@ def customer(external_id: str, **fields: Any) -> CustomerRecord:
 
 def deliver(engine: Engine, channel: str, ids: Sequence[int], *, sent: bool = True,
             unreachable: bool = False, error: str = "") -> list[Delivery]:
-    """Claim ``ids`` and record what the platform said to each."""
-    claimed = engine.queues.claim(channel, rates=lambda _row: (), lease=LEASE, hold=LEASE,
-                                  limit=max(len(ids), 1), ids=list(ids))
-    engine.queues.record([Outcome(d.id, sent, ref="m" if sent else "",
-                                  error=error, unreachable=unreachable) for d in claimed])
-    return claimed
+    """Claim ``ids`` (one message of a destination at a time, as the dispatcher does) and
+    record what the platform said to each."""
+    out: list[Delivery] = []
+    left = list(ids)
+    while left:
+        claimed = engine.queues.claim(channel, rates=lambda _row: (), lease=LEASE, hold=LEASE,
+                                      limit=len(left), ids=left)
+        if not claimed:
+            break
+        engine.queues.record([Outcome(d.id, sent, ref="m" if sent else "",
+                                      error=error, unreachable=unreachable) for d in claimed])
+        out += claimed
+        done = {d.id for d in claimed}
+        left = [i for i in left if i not in done]
+    return out
 
 
 def tick_all(engine: Engine, channel: str, ahead: int = 50, **outcome: Any) -> list[SendTo]:
@@ -106,3 +115,49 @@ def outbox_items(engine: Engine, ids: Sequence[int]) -> list[SendTo]:
         rows = session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)))
         items = [codec.loads(row.kind, row.payload) for row in rows]
     return [item for item in items if isinstance(item, SendTo)]
+
+
+def outcome_of(engine: Engine, campaign: str) -> dict[str, str]:
+    """external id (or the first account's user id) -> "planned" or the skip reason, for
+    every invitation of ``campaign``."""
+    from bot.campaign_tables import Campaign
+
+    with Session(engine.db.engine) as session:
+        campaign_id = session.exec(select(Campaign.id).where(Campaign.name == campaign)).one()
+        found = {}
+        for inv in session.exec(select(Invitation).where(Invitation.campaign_id == campaign_id)):
+            row = session.get(Customer, inv.customer_id)
+            assert row is not None
+            name = row.external_id or session.exec(select(Respondent.platform_user_id).where(
+                Respondent.customer_id == row.id)).first() or "?"
+            found[name] = inv.reason or inv.status
+        return found
+
+
+def bind_all(engine: Engine, channel: str) -> None:
+    """Give every customer an account on ``channel`` (user id ``u-<external id>``)."""
+    from bot.audience.customers import bind
+
+    with Session(engine.db.engine) as session:
+        for row in session.exec(select(Customer)):
+            bind(session=session, customer=row, channel=channel,
+                 user_id=f"u-{row.external_id}", now=engine.clock())
+        session.commit()
+
+
+def deliver_each(engine: Engine, channel: str, ids: Sequence[int],
+                 outcome: Callable[[SendTo], dict[str, Any]]) -> list[SendTo]:
+    """Record for each claimed message what ``outcome(item)`` says (Outcome's fields)."""
+    claimed = engine.queues.claim(channel, rates=lambda _row: (), lease=LEASE, hold=LEASE,
+                                  limit=max(len(ids), 1), ids=list(ids))
+    results = []
+    for d in claimed:
+        assert isinstance(d.item, SendTo)
+        fields = {"sent": True, "ref": "m", **outcome(d.item)}
+        results.append(Outcome(d.id, **fields))
+    engine.queues.record(results)
+    return [d.item for d in claimed if isinstance(d.item, SendTo)]
+
+
+def score_button(item: SendTo, score: int) -> str:
+    return next(c.value for c in item.choices if c.label == str(score))
