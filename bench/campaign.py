@@ -182,8 +182,11 @@ async def one_run(url: str, platform: str, count: int, rate: float) -> dict[str,
             raise RuntimeError(f"campaign create failed: {said}")
         created = time.monotonic() - started
         sampler = asyncio.create_task(_sample(bot.pid, memory))
-        timeout = count / rate * 2 + 60
-        await until(lambda: api.figures()["reached"] >= count, timeout, every=0.5)
+        timeout = count / rate * 4 + 120
+        try:
+            await until(lambda: api.figures()["reached"] >= count, timeout, every=0.5)
+        except RuntimeError:  # reported below as lost
+            print(f"not every recipient reached in {timeout:.0f} s")
         rows = await wait_sent(url, "bench", count, timeout=30)
         sampler.cancel()
         memory.append(rss_mib(bot.pid))
