@@ -45,3 +45,13 @@ def test_bad_setting_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, v
                                       ("!!", "en")])
 def test_locale_negotiation(tag: str | None, lang: str) -> None:
     assert negotiate(tag) == lang
+
+
+def test_env_example_lists_every_setting() -> None:
+    from pathlib import Path
+
+    from bot.settings import Settings
+
+    example = (Path(__file__).parent.parent / ".env.example").read_text(encoding="utf-8")
+    missing = [name.upper() for name in Settings.model_fields if name.upper() not in example]
+    assert missing == []
