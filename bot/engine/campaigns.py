@@ -32,7 +32,7 @@ from bot.campaigns.spec import (
 )
 from bot.campaigns.stats import stats
 from bot.engine.campaign_sends import CampaignSends
-from bot.engine.transient import retrying
+from bot.engine.transient import transaction
 
 if TYPE_CHECKING:
     from bot.db import Database
@@ -47,12 +47,7 @@ class Campaigns(CampaignSends):
     clock: Callable[[], datetime]
 
     def _campaign_tx(self, work: Callable[[Session], T]) -> T:
-        def once() -> T:
-            with Session(self.db.engine, expire_on_commit=False, autoflush=False) as session:
-                result = work(session)
-                session.commit()
-                return result
-        return retrying(once)
+        return transaction(self.db.engine, work)
 
     def _context(self) -> planning.Context:
         return planning.Context(self.config.surveys, self.config.campaign_rules, self.clock(),

@@ -14,7 +14,7 @@ from bot.delivery import inbox, outbox, pacing
 from bot.delivery.outbox import Delivery, Outcome, RateFor
 from bot.delivery.pacing import Rate
 from bot.engine.outcomes import Outcomes
-from bot.engine.transient import retrying
+from bot.engine.transient import transaction
 from bot.models import InboxEvent, InboxStatus
 
 T = TypeVar("T")
@@ -32,12 +32,7 @@ class Queues:
         self.event_lease = event_lease
 
     def _tx(self, work: Callable[[Session], T]) -> T:
-        def once() -> T:
-            with Session(self.db.engine, expire_on_commit=False, autoflush=False) as session:
-                result = work(session)
-                session.commit()
-                return result
-        return retrying(once)
+        return transaction(self.db.engine, work)
 
     # ------------------------------------------------------------------ inbox
 

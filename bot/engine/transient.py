@@ -14,9 +14,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlmodel import Session
 
 log = logging.getLogger(__name__)
 
@@ -98,3 +99,14 @@ def retrying(work: Callable[[], T], *, budget: float = RETRY_SECONDS,
         else:
             health.answered()
             return result
+
+
+def transaction(engine: Any, work: Callable[[Session], T]) -> T:
+    """``work`` in one transaction on ``engine``, committed; retried over a lost connection
+    (:func:`retrying`)."""
+    def once() -> T:
+        with Session(engine, expire_on_commit=False, autoflush=False) as session:
+            result = work(session)
+            session.commit()
+            return result
+    return retrying(once)
