@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from sqlalchemy import delete
@@ -33,10 +33,13 @@ def _erasure_key(session: Session) -> bytes:
     return bytes.fromhex(key)
 
 
-def _subject(session: Session, channel: str, user_id: str) -> str:
+def _digest(key: bytes, channel: str, user_id: str) -> str:
     """A keyed hash of the person: it recognises them again and does not say who they were."""
-    message = f"{channel}\0{user_id}".encode()
-    return hmac.new(_erasure_key(session), message, hashlib.sha256).hexdigest()
+    return hmac.new(key, f"{channel}\0{user_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def _subject(session: Session, channel: str, user_id: str) -> str:
+    return _digest(_erasure_key(session), channel, user_id)
 
 
 def record_erasure(*, session: Session, channel: str, user_id: str, at: datetime) -> None:
@@ -58,9 +61,20 @@ def erased_matcher(*, session: Session) -> Callable[[str, str], bool]:
     key = _erasure_key(session)
 
     def erased(channel: str, user_id: str) -> bool:
-        message = f"{channel}\0{user_id}".encode()
-        return hmac.new(key, message, hashlib.sha256).hexdigest() in subjects
+        return _digest(key, channel, user_id) in subjects
     return erased
+
+
+def erased_among(*, session: Session,
+                 people: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of these (channel, user id) pairs deleted their data: one query for a batch."""
+    wanted = set(people)
+    if not wanted:
+        return set()
+    key = _erasure_key(session)
+    subjects = {_digest(key, channel, user_id): (channel, user_id) for channel, user_id in wanted}
+    found = session.exec(select(Erasure.subject).where(col(Erasure.subject).in_(subjects)))
+    return {subjects[subject] for subject in found}
 
 
 def clear_erasure(*, session: Session, channel: str, user_id: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -148,13 +149,25 @@ def start_run(
     *, session: Session, respondent_id: int, survey: str, campaign: str | None,
     now: datetime | None = None, invitation_id: int | None = None,
 ) -> SurveyRun:
-    close_active_runs(session=session, respondent_id=respondent_id, status="replaced")
+    """A new survey run of the respondent, replacing their active one."""
     now = now or utcnow()
-    run = SurveyRun(respondent_id=respondent_id, survey=survey, campaign=campaign,
-                    invitation_id=invitation_id, started_at=now, updated_at=now)
-    session.add(run)
+    return start_runs(session=session, runs=[SurveyRun(
+        respondent_id=respondent_id, survey=survey, campaign=campaign,
+        invitation_id=invitation_id, started_at=now, updated_at=now)])[0]
+
+
+def start_runs(*, session: Session, runs: Sequence[SurveyRun]) -> list[SurveyRun]:
+    """Start these runs (one per respondent), replacing the respondents' active runs: one
+    UPDATE and one flush for a batch."""
+    session.exec(  # type: ignore[call-overload]
+        update(SurveyRun)
+        .where(col(SurveyRun.respondent_id).in_({run.respondent_id for run in runs}),
+               col(SurveyRun.status) == "active")
+        .values(status="replaced", updated_at=utcnow())
+    )
+    session.add_all(runs)
     session.flush()
-    return run
+    return list(runs)
 
 
 def add_answer(*, session: Session, answer: Answer, zone: ZoneInfo) -> Answer:

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
@@ -89,26 +89,58 @@ def cooldown_for(rules: CampaignRules, surveys: SurveyCatalog, survey: str,
     return Cooldown(rules.cooldown_days)
 
 
-def asked_since(customer_id: Any, cooldown: Cooldown,
-                now: datetime) -> ColumnElement[bool] | None:
-    """SQL: the customer was asked within the cooldown (None: no cooldown)."""
+def _asked_where(cooldown: Cooldown, now: datetime) -> list[ColumnElement[bool]] | None:
     since = cooldown.since(now)
     if since is None:
         return None
-    clauses = [col(Respondent.customer_id) == customer_id, col(SurveyRun.started_at) >= since]
+    clauses = [col(SurveyRun.started_at) >= since]
     if cooldown.surveys is not None:
         clauses.append(col(SurveyRun.survey).in_(cooldown.surveys))
+    return clauses
+
+
+def _in_progress_where(rules: CampaignRules, now: datetime) -> list[ColumnElement[bool]]:
+    return [col(SurveyRun.status) == RunStatus.ACTIVE,
+            col(SurveyRun.updated_at) >= now - rules.in_progress]
+
+
+def _runs_of_customer(customer_id: Any, where: list[ColumnElement[bool]]) -> ColumnElement[bool]:
     return exists(select(1).select_from(SurveyRun).join(
-        Respondent, col(Respondent.id) == col(SurveyRun.respondent_id)).where(and_(*clauses)))
+        Respondent, col(Respondent.id) == col(SurveyRun.respondent_id)).where(
+        col(Respondent.customer_id) == customer_id, *where))
+
+
+def _customers_with_runs(ids: Collection[int],
+                         where: list[ColumnElement[bool]]) -> Select[int | None]:
+    return select(col(Respondent.customer_id)).distinct().select_from(SurveyRun).join(
+        Respondent, col(Respondent.id) == col(SurveyRun.respondent_id)).where(
+        col(Respondent.customer_id).in_(ids), *where)
+
+
+def asked_since(customer_id: Any, cooldown: Cooldown,
+                now: datetime) -> ColumnElement[bool] | None:
+    """SQL: the customer was asked within the cooldown (None: no cooldown)."""
+    where = _asked_where(cooldown, now)
+    return None if where is None else _runs_of_customer(customer_id, where)
 
 
 def in_progress(customer_id: Any, rules: CampaignRules,
                 now: datetime) -> ColumnElement[bool]:
     """SQL: a survey of the customer is in progress (active, updated recently)."""
-    return exists(select(1).select_from(SurveyRun).join(
-        Respondent, col(Respondent.id) == col(SurveyRun.respondent_id)).where(
-        col(Respondent.customer_id) == customer_id, col(SurveyRun.status) == RunStatus.ACTIVE,
-        col(SurveyRun.updated_at) >= now - rules.in_progress))
+    return _runs_of_customer(customer_id, _in_progress_where(rules, now))
+
+
+def asked_among(ids: Collection[int], cooldown: Cooldown,
+                now: datetime) -> Select[int | None] | None:
+    """SQL: which of these customers were asked within the cooldown (None: no cooldown)."""
+    where = _asked_where(cooldown, now)
+    return None if where is None else _customers_with_runs(ids, where)
+
+
+def in_progress_among(ids: Collection[int], rules: CampaignRules,
+                      now: datetime) -> Select[int | None]:
+    """SQL: which of these customers have a survey in progress."""
+    return _customers_with_runs(ids, _in_progress_where(rules, now))
 
 
 def decide(accounts: Sequence[Account], channel: str, *, lookup_possible: bool,

@@ -88,8 +88,10 @@ def channel_of(item: Outbound, channel: str) -> str:
 
 
 def enqueue(session: Session, planned: Sequence[Planned], *, channel: str, chat_id: str,
-            user_id: str, origin: dict[str, Any] | None, now: datetime) -> list[OutboxMessage]:
-    """Write the rows; a newer alert edit replaces the edits of that alert still pending."""
+            user_id: str, origin: dict[str, Any] | None, now: datetime,
+            flush: bool = True) -> list[OutboxMessage]:
+    """Write the rows; a newer alert edit replaces the edits of that alert still pending.
+    ``flush=False`` leaves them to the caller's flush (many turns' rows in one)."""
     rows = []
     origin_text = codec.dump_origin(origin)
     for plan in planned:
@@ -109,7 +111,8 @@ def enqueue(session: Session, planned: Sequence[Planned], *, channel: str, chat_
             origin=origin_text, follow_up=plan.follow_up[:200], supersede_key=supersede,
             next_attempt_at=now, created_at=now))
     session.add_all(rows)
-    session.flush()
+    if flush:
+        session.flush()
     return rows
 
 

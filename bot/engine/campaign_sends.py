@@ -4,7 +4,7 @@ lane, in the feeder's transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -17,9 +17,10 @@ from bot.engine import outcomes
 from bot.engine.said import Said
 from bot.engine.turn import Turn
 from bot.messages import Inbound, SendTo
-from bot.models import Lane, Respondent, RunStatus, SurveyRun
+from bot.models import Lane, OutboxMessage, Respondent, RunStatus, SurveyRun
 from bot.prompts import columns_for, question_text, score_choices
 from bot.sendwindow import parse_window
+from bot.surveys import Survey
 
 if TYPE_CHECKING:
     from bot.engine.conversation import Conversation
@@ -42,51 +43,81 @@ class CampaignSends:
                     self.config.style(person.channel),
                     self.config.is_manager(person.channel, person.platform_user_id))
 
-    def _opening(self, session: Session, customer_id: int, now: datetime) -> datetime:
+    def _queue_rows(self, turn: Turn, origin: Mapping[str, Any] | None,
+                    lane: Lane | None = None) -> list[OutboxMessage]:
+        raise NotImplementedError
+
+    def _opening(self, zone_name: str | None, now: datetime) -> datetime:
         """Now, or when quiet hours end in the customer's time zone."""
-        customer = session.get(Customer, customer_id)
-        zone = rules.zone_of(customer.timezone if customer else None, self.config.report_zone)
+        zone = rules.zone_of(zone_name, self.config.report_zone)
         return parse_window(self.config.campaign_rules.send_window).next_open(now, zone)
 
-    def _feed(self, session: Session, invitation: Invitation, campaign: Campaign,
+    def _feed(self, session: Session, due: Sequence[tuple[Invitation, Campaign]],
               now: datetime) -> list[int]:
-        """Send one due invitation (its survey run started, its first question in the outbox)
-        or skip it, or move it to the end of the customer's quiet hours."""
-        person = feeding.account_for(session, invitation)
-        reason = feeding.recheck(
-            session, invitation, campaign, person, surveys=self.config.surveys,
+        """Send these due invitations (each its survey run started, its first question in the
+        outbox), or skip them, or move them to the end of their customer's quiet hours; the
+        outbox ids written.  Set-based: a few queries and one flush for the batch, so a step
+        holds the write lock briefly (on SQLite the dispatcher records its sends behind it)."""
+        invitations = [invitation for invitation, _ in due]
+        people = feeding.accounts_for(session, invitations)
+        reasons = feeding.rechecks(
+            session, due, people, surveys=self.config.surveys,
             settings=self.config.campaign_rules, now=now,
             resurvey_erased=self.config.resurvey_erased)
-        if reason or person is None:
-            invitation.status = InvitationStatus.SKIPPED
-            invitation.reason = reason
-            session.add(invitation)
+        zones = feeding.zones_of(session, {i.customer_id for i in invitations})
+        going: list[tuple[Invitation, Campaign, Respondent, SurveyRun]] = []
+        starting: set[int] = set()
+        for invitation, campaign in due:
+            assert invitation.id is not None
+            person = people.get(invitation.id)
+            if reasons[invitation.id] or person is None:
+                invitation.status = InvitationStatus.SKIPPED
+                invitation.reason = reasons[invitation.id]
+                session.add(invitation)
+                continue
+            opens = self._opening(zones.get(invitation.customer_id), now)
+            if opens > now:
+                invitation.due_at = opens
+                session.add(invitation)
+                continue
+            if invitation.customer_id in starting:
+                continue  # a second invitation of the customer: the next step skips it
+            starting.add(invitation.customer_id)
+            survey = self._survey(invitation, campaign)
+            assert person.id is not None
+            going.append((invitation, campaign, person, SurveyRun(
+                respondent_id=person.id, survey=survey.name, campaign=campaign.name,
+                invitation_id=invitation.id, started_at=now, updated_at=now)))
+        if not going:
             return []
-        opens = self._opening(session, invitation.customer_id, now)
-        if opens > now:
-            invitation.due_at = opens
+        store.start_runs(session=session, runs=[run for *_, run in going])
+        firsts: list[tuple[Invitation, list[OutboxMessage]]] = []
+        for invitation, campaign, person, run in going:
+            assert run.id is not None
+            turn = self._person_turn(session, person)
+            question = self._survey(invitation, campaign).questions[0]
+            intro = turn.t.gettext("Hello! We would value your opinion; it takes a minute.")
+            assert invitation.id is not None
+            turn.send(SendTo(person.channel, person.platform_user_id, person.chat_id,
+                             intro + "\n\n" + question_text(question, turn.t, turn.style),
+                             score_choices(question, run.id, 0), columns_for(question),
+                             name=person.display_name), outcomes.invitation(invitation.id))
+            firsts.append((invitation, self._queue_rows(turn, None, Lane.CAMPAIGN)))
+            invitation.status = InvitationStatus.QUEUED
+            invitation.respondent_id = person.id
+            invitation.run_id = run.id
+        session.flush()
+        written: list[int] = []
+        for invitation, rows in firsts:
+            ids = [row.id for row in rows if row.id is not None]
+            invitation.outbox_id = ids[0] if ids else None
             session.add(invitation)
-            return []
+            written += ids
+        return written
+
+    def _survey(self, invitation: Invitation, campaign: Campaign) -> Survey:
         surveys = self.config.surveys
-        survey = surveys.get(invitation.survey or campaign.survey) or surveys.default
-        assert person.id is not None and invitation.id is not None
-        run = store.start_run(session=session, respondent_id=person.id, survey=survey.name,
-                              campaign=campaign.name, now=now, invitation_id=invitation.id)
-        assert run.id is not None
-        turn = self._person_turn(session, person)
-        question = survey.questions[0]
-        intro = turn.t.gettext("Hello! We would value your opinion; it takes a minute.")
-        turn.send(SendTo(person.channel, person.platform_user_id, person.chat_id,
-                         intro + "\n\n" + question_text(question, turn.t, turn.style),
-                         score_choices(question, run.id, 0), columns_for(question),
-                         name=person.display_name), outcomes.invitation(invitation.id))
-        said = self._queue(turn, None, Lane.CAMPAIGN)
-        invitation.status = InvitationStatus.QUEUED
-        invitation.respondent_id = person.id
-        invitation.run_id = run.id
-        invitation.outbox_id = said.ids[0] if said.ids else None
-        session.add(invitation)
-        return said.ids
+        return surveys.get(invitation.survey or campaign.survey) or surveys.default
 
     def _remind(self, session: Session, invitation: Invitation, campaign: Campaign,
                 now: datetime) -> list[int]:
@@ -101,7 +132,8 @@ class CampaignSends:
             invitation.next_reminder_at = None
             session.add(invitation)
             return []
-        opens = self._opening(session, invitation.customer_id, now)
+        customer = session.get(Customer, invitation.customer_id)
+        opens = self._opening(customer.timezone if customer else None, now)
         if opens > now:
             late = invitation.expires_at is not None and opens >= invitation.expires_at
             invitation.next_reminder_at = None if late else opens

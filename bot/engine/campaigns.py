@@ -161,8 +161,8 @@ class Campaigns(CampaignSends):
             feeding.expire(session, channel, now)
             room = ahead - feeding.waiting(session, channel)
             written: list[int] = []
-            for invitation, campaign in feeding.due_invitations(session, channel, now, room):
-                written += self._feed(session, invitation, campaign, now)
+            written += self._feed(session, feeding.due_invitations(session, channel, now,
+                                                                   room), now)
             room -= len(written)
             for invitation, campaign in feeding.due_reminders(session, channel, now, room):
                 written += self._remind(session, invitation, campaign, now)

@@ -41,7 +41,7 @@ from bot.engine.turn import EngineConfig, Turn
 from bot.i18n import Translator, negotiate, translator
 from bot.messages import EditPressed, Inbound, Notice, Outbound, Reply, ReplyFile, SendTo
 from bot.metrics import METRICS
-from bot.models import InboxStatus, Lane, Respondent, utcnow
+from bot.models import InboxStatus, Lane, OutboxMessage, Respondent, utcnow
 from bot.reports import manager_command
 from bot.style import ChannelStyle
 from bot.surveys import SurveyCatalog
@@ -191,6 +191,13 @@ class Engine(Outreach, Campaigns, ChatSends, Lookups):
     def _queue(self, turn: Turn, origin: Mapping[str, Any] | None,
                lane: Lane | None = None) -> Said:
         """Write what ``turn`` says to the outbox, in its transaction."""
+        rows = self._queue_rows(turn, origin, lane)
+        turn.session.flush()
+        return Said(turn.out, [row.id for row in rows if row.id is not None])
+
+    def _queue_rows(self, turn: Turn, origin: Mapping[str, Any] | None,
+                    lane: Lane | None = None) -> list[OutboxMessage]:
+        """The outbox rows of what ``turn`` says, added to its session, not flushed yet."""
         inbound = turn.inbound
         planned = []
         for i, item in enumerate(turn.out):
@@ -202,10 +209,9 @@ class Engine(Outreach, Campaigns, ChatSends, Lookups):
             planned.append(Planned(item, " ".join(w for w in words if w), lane))
         noted = {**(origin or {}), "reply_channel": inbound.channel,
                  "reply_chat": inbound.chat_id, "reply_user": inbound.user_id}
-        rows = outbox.enqueue(turn.session, planned, channel=inbound.channel,
+        return outbox.enqueue(turn.session, planned, channel=inbound.channel,
                               chat_id=inbound.chat_id, user_id=inbound.user_id, origin=noted,
-                              now=self.clock())
-        return Said(turn.out, [row.id for row in rows if row.id is not None])
+                              now=self.clock(), flush=False)
 
     def _failed(self, inbound: Inbound, origin: Mapping[str, Any] | None,
                 inbox_id: int | None, exc: Exception) -> Said:
