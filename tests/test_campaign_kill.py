@@ -5,7 +5,9 @@ about half were accepted (at the moment the stand-in accepted a send, before its
 leaves), started again.  Afterwards every chat received the first question, the engine
 decided each once (one invitation, one survey run, one outbox row per customer), every
 invitation is sent, and a chat that received it twice is one the restarted process named in
-its log as sent again in the duplicate window (docs/delivery.md).  The same with Slack DMs,
+its log as sent again in the duplicate window (docs/delivery.md), which holds only the sends
+of the last moment before the kill (the one the kill interrupted, and any whose outcome was
+not recorded yet: at most half a second of the pace; measured: one).  The same with Slack DMs,
 fewer of them, through the ``worker`` serving the Slack queues."""
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ pytestmark = pytest.mark.timeout(300)
 WINDOW = re.compile(r"the duplicate window")
 RATE = 50
 """The stand-in's overall limit a second, and the bot's campaign pace (TELEGRAM_BULK_RATE)."""
+SLACK_PACE = 40
+"""The bot's Slack campaign pace a second (SLACK_WAVE_PER_SECOND)."""
 FIRST_ID = 70_000
 
 
@@ -75,7 +79,7 @@ def _first_questions(entries: list[Delivery], chats: set[Any]) -> Counter[Any]:
 
 
 def _check(name: str, database_url: str, count: int, received: Counter[Any],
-           killer: HalfwayKiller, label: str) -> None:
+           killer: HalfwayKiller, label: str, pace: float) -> None:
     rows = campaign_rows(database_url, name)
     twice = sum(n - 1 for n in received.values() if n > 1)
     window = killer.window()
@@ -88,6 +92,9 @@ def _check(name: str, database_url: str, count: int, received: Counter[Any],
     assert rows.invitations == rows.customers == rows.runs == rows.outbox_rows == count
     assert rows.by_status == {"sent": count}
     assert twice <= window, {chat: n for chat, n in received.items() if n > 1}
+    # The dispatcher records outcomes as they come and a feeding step holds the write lock
+    # for a moment only, so the window is the last instant's sends, not seconds of them.
+    assert twice <= pace / 2, f"{twice} sent twice: more than half a second of the pace"
 
 
 async def test_telegram_campaign_killed_halfway(database_url: str, tmp_path: Path,
@@ -114,7 +121,7 @@ async def test_telegram_campaign_killed_halfway(database_url: str, tmp_path: Pat
         assert rows.sent == count, rows
         received = _first_questions(api.log.select(methods=("sendMessage",)), chats)
         assert not api.limited or all(m == "sendMessage" for _, m, _, _ in api.limited)
-        _check("halfway", database_url, count, received, killer, "telegram campaign")
+        _check("halfway", database_url, count, received, killer, "telegram campaign", RATE)
 
 
 async def test_slack_campaign_killed_halfway(database_url: str, tmp_path: Path,
@@ -124,7 +131,7 @@ async def test_slack_campaign_killed_halfway(database_url: str, tmp_path: Path,
     async with SlackAPIStandIn() as api:
         for i in range(1, count + 1):
             api.add_user(f"UC{i}", f"Customer {i}")
-        env = bot_env(database_url, slack_api=api.base_url, slack_wave_per_second="40",
+        env = bot_env(database_url, slack_api=api.base_url, slack_wave_per_second=str(SLACK_PACE),
                       **FAST_CAMPAIGN)
         bot = bot_processes.start("worker", env)  # the queues of the Slack app `web` serves
         await bot.wait_ready(until=lambda: bool(api.sent("auth.test")), timeout=30)
@@ -139,4 +146,5 @@ async def test_slack_campaign_killed_halfway(database_url: str, tmp_path: Path,
         assert rows.sent == count, rows
         dms = {e.chat for e in api.log.select(methods=("chat.postMessage",))}
         received = _first_questions(api.log.select(methods=("chat.postMessage",)), dms)
-        _check("halfway-slack", database_url, count, received, killer, "slack campaign")
+        _check("halfway-slack", database_url, count, received, killer, "slack campaign",
+               SLACK_PACE)
