@@ -10,6 +10,7 @@ Outcomes are recorded, and their follow-ups (a manager's "Sent to …") sent, as
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
@@ -132,46 +133,67 @@ class Dispatcher:
         """Send what is due until ``stop``; then wait for what is in flight."""
         pending = self._unrecorded
         flushed = asyncio.Event()
+        finished = asyncio.Event()
+        recorder = asyncio.create_task(self._record_as_sent(pending, flushed, finished))
 
         async def one(delivery: Delivery) -> None:
             pending.append(await self._send(delivery))
             flushed.set()
 
         while not stop.is_set():
+            if recorder.done():
+                recorder.result()  # a recorder that failed fails the dispatcher
             try:
-                if pending:
-                    batch, pending[:] = list(pending), []
-                    try:
-                        follow = await self._record(batch)
-                    except DatabaseDown:
-                        pending[:0] = batch  # recorded when the database is back
-                        raise
-                    if follow:
-                        await self.send_now(follow)
                 room = MAX_IN_FLIGHT - len(self._in_flight)
                 claimed = await self._claim(None, limit=min(BATCH, room)) if room > 0 else []
                 for delivery in claimed:
                     task = asyncio.create_task(one(delivery))
                     self._in_flight.add(task)
                     task.add_done_callback(self._in_flight.discard)
-                wait = 0.05 if claimed or pending else await self._idle_wait()
+                wait = 0.05 if claimed else await self._idle_wait()
             except DatabaseDown as exc:
                 log.warning("%s dispatcher: database down: %s", self.channel, exc)
                 wait = 1.0
             self._wake.clear()
-            waiters = [asyncio.ensure_future(e.wait()) for e in (stop, self._wake, flushed)]
+            waiters = [asyncio.ensure_future(e.wait()) for e in (stop, self._wake)]
             await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
-            flushed.clear()
         if self._in_flight:
             await asyncio.wait(list(self._in_flight), timeout=10)
-        if pending:
+        finished.set()
+        flushed.set()
+        await recorder
+
+    async def _record_as_sent(self, pending: list[Outcome], flushed: asyncio.Event,
+                              finished: asyncio.Event) -> None:
+        """Record outcomes as the sends finish, apart from claiming (a claim of a hundred
+        rows may take a while on a loaded machine): what a process killed at any moment sent
+        and did not record, and so sends again after its lease, is the sends of the last
+        short transaction, not of a claim's length.  Until ``finished`` and all recorded."""
+        while True:
+            if not pending:
+                if finished.is_set():
+                    return
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(flushed.wait(), self.poll)
+                flushed.clear()
+                continue
+            batch, pending[:] = list(pending), []
             try:
-                await self._record(list(pending))
-            except DatabaseDown:
-                log.warning("%s dispatcher: outcomes of %d sends not recorded (database "
-                            "down): they will be sent again", self.channel, len(pending))
+                follow = await self._record(batch)
+            except DatabaseDown as exc:
+                pending[:0] = batch  # recorded when the database is back
+                if finished.is_set():
+                    log.warning("%s dispatcher: outcomes of %d sends not recorded (database "
+                                "down): they will be sent again", self.channel, len(pending))
+                    return
+                log.warning("%s dispatcher: database down: %s", self.channel, exc)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(finished.wait(), 1.0)
+                continue
+            if follow:
+                await self.send_now(follow)
 
     async def _idle_wait(self) -> float:
         due: datetime | None = await self.call(self.queues.next_due, self.channel)
