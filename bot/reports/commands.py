@@ -74,6 +74,11 @@ def period_error(error: PeriodError, text: str, t: Translator) -> str:
 
 def split_error(error: UnknownSplit, cmd: str, t: Translator) -> str:
     """The word refused, the splits and the customer attributes there are, and the usage."""
+    return "\n".join((*split_refusal(error, t), usage(cmd, t)))
+
+
+def split_refusal(error: UnknownSplit, t: Translator) -> tuple[str, str]:
+    """The word refused; the splits and the customer attributes there are."""
     known = t.gettext("Splits: {splits}.").format(splits=", ".join(SPLITS))
     if error.attributes:
         known += " " + t.gettext("Customer attributes: {names}.").format(
@@ -81,8 +86,7 @@ def split_error(error: UnknownSplit, cmd: str, t: Translator) -> str:
     else:
         known += " " + t.gettext("No customer attributes are imported yet "
                                  "(survey-bot customers import).")
-    return "\n".join((t.gettext("I cannot split a summary by “{word}”.").format(
-        word=error.word), known, usage(cmd, t)))
+    return t.gettext("I cannot split a summary by “{word}”.").format(word=error.word), known
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from bot.reports.labels import bucket_names, span_text
 from bot.reports.segments import period_answers
 from scoring import wilson
 from scoring.retention import RetentionCounts, retention_counts
-from scoring.value import last_by_customer
+from scoring.value import LEVEL, last_by_customer
 
 SIGNED_UP, CHURNED = "signed_up", "churned"
 NOT_ASKED = ""
@@ -85,9 +85,10 @@ def crr_line(name: str, counts: RetentionCounts, t: Translator) -> str:
         return t.gettext("{group}: no customers at the start (end {end}, new {new}).").format(
             **values)
     low, high = wilson(counts.retained, counts.start)
-    line = t.gettext("{group}: CRR {rate} (95% interval {low}–{high}): {kept} of {start} "
+    line = t.gettext("{group}: CRR {rate} ({level} interval {low}–{high}): {kept} of {start} "
                      "customers at the start are still customers; at the end {end}, new "
                      "{new}.").format(rate=t.percent((counts.rate or 0) / 100, 1),
+                                      level=t.percent(LEVEL),
                                       low=t.percent(low, 1), high=t.percent(high, 1),
                                       **values)
     if counts.start < SAMPLE_FLOOR:

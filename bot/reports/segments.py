@@ -109,13 +109,14 @@ def find_attribute(session: Session, word: str) -> tuple[str, AttributeKind] | N
 
 
 def period_answers(metric: str, period: Period) -> Any:
-    """The period's answers of ``metric`` (not managers' tests) with their customer's id."""
-    a = Answer.__table__.c  # type: ignore[attr-defined]
-    r = Respondent.__table__.c  # type: ignore[attr-defined]
+    """The columns of ``answers`` and ``respondents``, the two joined, and the condition of the
+    period's answers of ``metric`` (managers' tests left out)."""
+    answers, people = Answer.__table__, Respondent.__table__  # type: ignore[attr-defined]
+    a, r = answers.c, people.c
     clauses = [a.metric == metric, a.created_at < period.end, a.is_test.is_(False)]
     if period.start is not None:
         clauses.append(a.created_at >= period.start)
-    return a, r, a.join(r, r.id == a.respondent_id), and_(*clauses)
+    return a, r, answers.join(people, r.id == a.respondent_id), and_(*clauses)
 
 
 def attribute_split(session: Session, metric: str, period: Period, name: str,
@@ -147,8 +148,10 @@ def attribute_cells(session: Session, metric: str, period: Period,
                     split: AttributeSplit) -> dict[tuple[str, bool, int], int]:
     """Answers per (segment key, invited, score), as :func:`bot.reports.queries._cells`."""
     a, r, source, where = period_answers(metric, period)
-    ca = CustomerAttribute.__table__.c  # type: ignore[attr-defined]
-    source = source.outerjoin(ca, and_(ca.customer_id == r.customer_id, ca.name == split.name))
+    attributes = CustomerAttribute.__table__  # type: ignore[attr-defined]
+    ca = attributes.c
+    source = source.outerjoin(attributes, and_(ca.customer_id == r.customer_id,
+                                               ca.name == split.name))
     key = _key(split, ca)
     invited = a.invitation_id.is_not(None)
     query: Any = (select(key, invited, a.score, func.count()).select_from(source).where(where)

@@ -25,7 +25,7 @@ from bot.prompts import metric_label
 from bot.reports.figures import SAMPLE_FLOOR
 from bot.reports.labels import bucket_names, span_text
 from bot.reports.segments import attribute_kinds, period_answers
-from scoring.value import Ratio, Spread, by_bucket, last_by_customer, ratio_of_means, spread
+from scoring.value import LEVEL, Ratio, Spread, by_bucket, last_by_customer, ratio_of_means, spread
 
 DEFAULT_ATTRIBUTES = ("revenue", "mrr")
 MIN_CUSTOMERS = 2
@@ -104,12 +104,14 @@ def bucket_line(name: str, s: Spread, attribute: str, t: Translator) -> str:
                                                                        name=attribute)
     mean = _money(s.mean, t)
     if s.mean_low is not None and s.mean_high is not None:
-        mean = t.gettext("{value} (95% interval {low}–{high})").format(
-            value=mean, low=_money(s.mean_low, t), high=_money(s.mean_high, t))
+        mean = t.gettext("{value} ({level} interval {low}–{high})").format(
+            value=mean, level=t.percent(LEVEL), low=_money(s.mean_low, t),
+            high=_money(s.mean_high, t))
     median = _money(s.median, t)
     if s.median_low is not None and s.median_high is not None:
-        median = t.gettext("{value} (95% interval {low}–{high})").format(
-            value=median, low=_money(s.median_low, t), high=_money(s.median_high, t))
+        median = t.gettext("{value} ({level} interval {low}–{high})").format(
+            value=median, level=t.percent(LEVEL), low=_money(s.median_low, t),
+            high=_money(s.median_high, t))
     line = t.gettext("{bucket}: n = {n}, mean {mean}, median {median}").format(
         bucket=name, n=t.number(s.n), mean=mean, median=median)
     if s.n < SAMPLE_FLOOR:
@@ -129,8 +131,9 @@ def ratio_line(value: Value, names: dict[str, str], t: Translator) -> str:
     if ratio.low is None or ratio.high is None:
         return t.gettext("{top} / {bottom}: the mean {name} is {ratio}× (too few customers "
                          "for an interval).").format(ratio=times, **pair)
-    return t.gettext("{top} / {bottom}: the mean {name} is {ratio}× (95% interval "
-                     "{low}×–{high}×).").format(ratio=times, low=t.number(ratio.low, 2),
+    return t.gettext("{top} / {bottom}: the mean {name} is {ratio}× ({level} interval "
+                     "{low}×–{high}×).").format(ratio=times, level=t.percent(LEVEL),
+                                                low=t.number(ratio.low, 2),
                                                 high=t.number(ratio.high, 2), **pair)
 
 
@@ -139,9 +142,9 @@ def render_value(value: Value, t: Translator) -> str:
     lines = [t.gettext("{metric} value by bucket · {label} ({span})").format(
         metric=metric_label(value.metric, t), label=value.period.label,
         span=span_text(value.period, t)),
-        t.gettext("{name} of the customers who answered, each in the bucket of their last "
-                  "answer in the period; {name} as it is now, not as it was when they "
-                  "answered.").format(name=value.attribute)]
+        t.gettext("The customers who answered, each in the bucket of their last answer in "
+                  "the period, and their {name} as it is now (not as it was when they "
+                  "answered).").format(name=value.attribute)]
     lines += [bucket_line(names[b], s, value.attribute, t) for b, s in
               reversed(value.buckets.items())]
     lines.append(ratio_line(value, names, t))
