@@ -61,3 +61,38 @@ def add_customers(engine: Engine, customers: Sequence[Customer],
             out.append(customer.id)
         s.commit()
     return out
+
+
+def world(engine: Engine, now: datetime, channel: str = "telegram") -> list[int]:
+    """The small fixture every insight test reads, its figures worked out by hand in
+    tests/test_insight.py; the customer ids c1 … c9."""
+    from datetime import timedelta
+
+    from tests.helpers import seed_answers
+
+    def ago(days: int) -> datetime:
+        return now - timedelta(days=days)
+
+    ids = add_customers(engine, [
+        Customer({"plan": "pro", "revenue": 100, "signed_up": date(2025, 1, 1)},
+                 [("nps", 10, ago(1)), ("nps", 9, ago(120)), ("csat", 5, ago(1))],
+                 channel, "Ana Pop"),
+        Customer({"plan": "pro", "revenue": 210, "signed_up": date(2025, 6, 1),
+                  "churned": date(2026, 10, 1)}, [("nps", 9, ago(2))], channel),
+        Customer({"plan": "pro", "revenue": 300, "signed_up": date(2026, 9, 1)},
+                 [("nps", 3, ago(3))], channel),
+        Customer({"plan": "free", "revenue": 1000, "signed_up": date(2024, 3, 1),
+                  "churned": date(2026, 11, 1)},
+                 [("nps", 8, ago(1)), ("nps", 2, ago(10)), ("nps", 1, ago(120))], channel),
+        Customer({"plan": "free", "revenue": 1500, "signed_up": date(2025, 2, 2)},
+                 [("nps", 0, ago(4))], channel),
+        Customer({"revenue": 5000}, [("nps", 10, ago(2))], channel),
+        Customer({"plan": "team"}, [("nps", 7, ago(5))], channel),
+        Customer({"plan": "pro", "revenue": 50, "signed_up": date(2025, 5, 5),
+                  "churned": date(2026, 8, 1)}, [("nps", 10, ago(40))], channel),
+        Customer({"signed_up": date(2026, 5, 1), "churned": date(2026, 4, 1)}, [], channel),
+    ], now)
+    # Someone from before customers existed: answers with no customer at all.
+    seed_answers(engine, [("nps", 10, 3, None)], channel=channel, user_id="old-timer",
+                 now=now)
+    return ids

@@ -95,7 +95,9 @@ def _digits(value: float) -> int:
 
 
 def _money(value: float, t: Translator) -> str:
-    return t.number(round(value, _digits(value)), _digits(value))
+    """``1,770``, ``0.25``, ``−5,180`` (a minus sign, as the summary's scores have)."""
+    shown = t.number(round(abs(value), _digits(value)), _digits(value))
+    return "−" + shown if value < 0 and shown.strip("0.,") else shown
 
 
 def bucket_line(name: str, s: Spread, attribute: str, t: Translator) -> str:
