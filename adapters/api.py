@@ -28,7 +28,7 @@ from bot.engine.transient import DatabaseDown, retrying
 from bot.i18n import SUPPORTED, translator
 from bot.metrics import METRICS
 from bot.periods import PeriodError, parse_period
-from bot.reports import SPLITS, build_report, report_dict
+from bot.reports import SPLITS, UnknownSplit, build_report, report_dict
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -137,8 +137,6 @@ class Api:
             raise ApiError(400, "bad_metric", f"metric must be one of {', '.join(METRICS)}",
                            "metric")
         by = query.get("by") or None
-        if by is not None and by not in SPLITS:
-            raise ApiError(400, "bad_by", f"by must be one of {', '.join(SPLITS)}", "by")
         lang = query.get("lang") or self.manager_locale
         if lang not in SUPPORTED:
             raise ApiError(400, "bad_lang", f"lang must be one of {', '.join(SUPPORTED)}",
@@ -148,8 +146,13 @@ class Api:
             period = parse_period(text, self.engine.clock(), self.engine.report_zone)
         except PeriodError as exc:
             raise ApiError(400, "bad_period", str(exc), "period") from None
-        data: dict[str, Any] = await self.calls(summary_data, self.engine, metric, period, by,
-                                                lang)
+        try:
+            data: dict[str, Any] = await self.calls(summary_data, self.engine, metric, period,
+                                                    by, lang)
+        except UnknownSplit as exc:
+            known = ", ".join((*SPLITS, *exc.attributes))
+            raise ApiError(400, "bad_by", f"by must be one of {known} (a split or a customer "
+                           "attribute)", "by") from None
         return web.json_response(data, dumps=_dumps)
 
 

@@ -76,4 +76,5 @@ def build_engine(settings: Settings, *, migrate: bool = True) -> Engine:
             cooldown_metrics=dict(settings.survey_cooldown_metrics),
             send_window=settings.send_window, reminders=settings.campaign_reminders),
         webhooks=bool(settings.webhook_url),
+        value_attribute=settings.value_attribute,
     )

@@ -147,8 +147,10 @@ def _summary_parser(sub: Any) -> None:
         help="one of " + ", ".join(FORMS) + " (default: 30d). Nd/Nw: the last N days/weeks "
         "including today; Nm/Ny: N calendar months/years ending today; ytd: 1 January to "
         "today; 2026-10: a month; 2026-10-15: a day; A..B: both dates included")
-    summary.add_argument("--by", choices=list(SPLITS),
-                         help="also split the answers by this (one row or section each)")
+    summary.add_argument("--by", metavar="SPLIT",
+                         help="also split the answers by this (one row or section each): "
+                         + ", ".join(SPLITS) + ", or a customer attribute (plan, country, "
+                         "revenue: numbers in bands)")
     summary.add_argument("--format", choices=["text", "json", "csv"], default="text",
                          help="text: a table to read; json: every figure with the segments; "
                          "csv: one row per segment and bucket (default: text)")
@@ -164,7 +166,9 @@ def _summary(settings: Settings, args: argparse.Namespace) -> int:
     from bot.i18n import translator
     from bot.models import utcnow
     from bot.periods import PeriodError, parse_period
-    from bot.reports import build_report, csv_rows, period_error, report_dict
+    from bot.reports import UnknownSplit, build_report, csv_rows, period_error, report_dict
+    from bot.reports.commands import split_refusal
+    from bot.reports.queries import SPLITS
     from bot.reports.table import print_table
     from bot.surveys import load_surveys
 
@@ -175,10 +179,14 @@ def _summary(settings: Settings, args: argparse.Namespace) -> int:
         print(f"--period: {period_error(exc, args.period, t)}", file=sys.stderr)
         return 2
     db = prepare_database(settings)
+    by = args.by.casefold() if args.by and args.by.casefold() in SPLITS else args.by
     try:
         with Session(db.read_engine) as session:
-            report = build_report(session, args.metric, period, args.by,
+            report = build_report(session, args.metric, period, by,
                                   surveys=load_surveys(settings.survey_file))
+    except UnknownSplit as exc:
+        print("--by: " + " ".join(split_refusal(exc, t)), file=sys.stderr)
+        return 2
     finally:
         db.dispose()
     if args.format == "text":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any, TextIO
 
 from sqlmodel import Session, col, select
@@ -19,14 +20,25 @@ FIELDS = (
 BATCH = 2000
 
 
-def iter_rows(session: Session) -> Iterator[dict[str, Any]]:
-    """Answers in id order, fetched in server-side batches."""
+def iter_rows(session: Session, *, metric: str | None = None, start: datetime | None = None,
+              end: datetime | None = None, limit: int | None = None,
+              ) -> Iterator[dict[str, Any]]:
+    """Answers in id order, fetched in server-side batches; only ``metric``'s and those
+    stored in ``[start, end)`` when given (a manager's ``/nps export 30d``)."""
     stmt = (
         select(Answer, Respondent.platform_user_id, Respondent.display_name)
         .join(Respondent, col(Respondent.id) == col(Answer.respondent_id))
         .order_by(col(Answer.id))
         .execution_options(yield_per=BATCH)
     )
+    if metric is not None:
+        stmt = stmt.where(col(Answer.metric) == metric)
+    if start is not None:
+        stmt = stmt.where(col(Answer.created_at) >= start)
+    if end is not None:
+        stmt = stmt.where(col(Answer.created_at) < end)
+    if limit is not None:
+        stmt = stmt.limit(limit)
     for answer, user_id, name in session.exec(stmt):
         yield {
             "id": answer.id,

@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     webhook_secret: str = Field(default="", validate_default=True,
                                 description="the HMAC-SHA256 key of webhook signatures")
 
+    value_attribute: str = Field(
+        default="", max_length=64, description="the numeric customer attribute /nps value "
+        "reads (revenue, mrr, …); empty: revenue, else mrr")
+
     telegram_bot_token: str = ""
     telegram_bot_username: str = Field(
         default="", description="the bot's @username for deep links; asked with getMe when "

@@ -299,6 +299,23 @@ async def test_a_bad_summary_parameter_is_400(site: Site, query: str, code: str,
     _error(body, code, field)
 
 
+async def test_the_summary_splits_by_a_customer_attribute(site: Site) -> None:
+    from tests.insight import world
+    from tests.test_insight import NOW
+
+    site.engine.clock = lambda: NOW
+    world(site.engine, NOW)
+    status, body, _ = await site.get("/api/v1/summary?period=30d&by=revenue")
+    assert status == 200, body
+    assert [(s["key"], s["label"], s["n"]) for s in body["segments"]] == [
+        ("..250", "under 250", 2), ("250..500", "250 to under 500", 1),
+        ("1000..", "1,000 and over", 4), ("", "without revenue", 2)]
+    status, body, _ = await site.get("/api/v1/summary?by=colour")
+    assert status == 400
+    _error(body, "bad_by", "by")
+    assert "plan, revenue, signed_up" in body["error"]["message"]
+
+
 # ---------------------------------------------------------------------- an outage
 
 

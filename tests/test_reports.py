@@ -292,12 +292,19 @@ def test_usage_and_help_name_every_form_and_split(make_settings: Callable[..., A
         boss = Person(engine, "console-manager")
         forms = "|".join(FORMS)
         help_text = texts(boss.command("help"))
-        assert f"/nps summary [{forms}] [by channel|language|campaign|survey]" in help_text
+        splits = "channel|language|campaign|survey|attribute"
+        assert f"/nps summary [{forms}] [by {splits}]" in help_text
+        more = ("/nps value [period] — the money of each bucket; /nps retention [period] — "
+                "customer retention by bucket; /nps export [period] — the answers as a CSV "
+                "file")
+        assert more in help_text
         with Session(engine.db.read_engine) as s:
             usage = manager_command(s, "nps", "summary 30d by", translator("en"), NOW, "/nps")
-        assert usage == f"Usage: /nps summary [{forms}] [by channel|language|campaign|survey]"
-        assert "I cannot split a summary by “colour”." in texts(
-            boss.command("nps", "summary by colour"))
+        assert usage == f"Usage: /nps summary [{forms}] [by {splits}]\n{more}"
+        refused = texts(boss.command("nps", "summary by colour"))
+        assert "I cannot split a summary by “colour”." in refused
+        assert ("Splits: channel, language, campaign, survey. No customer attributes are "
+                "imported yet (survey-bot customers import).") in refused
     finally:
         engine.db.dispose()
 

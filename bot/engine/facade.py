@@ -42,7 +42,7 @@ from bot.i18n import Translator, negotiate, translator
 from bot.messages import EditPressed, Inbound, Notice, Outbound, Reply, ReplyFile, SendTo
 from bot.metrics import METRICS
 from bot.models import InboxStatus, Lane, OutboxMessage, Respondent, utcnow
-from bot.reports import manager_command
+from bot.reports import ManagerContext, manager_reply
 from bot.style import ChannelStyle
 from bot.surveys import SurveyCatalog
 from bot.text import clean_inbound
@@ -76,6 +76,7 @@ class Engine(Outreach, Campaigns, ChatSends, Lookups):
         event_lease: timedelta = EVENT_LEASE,
         campaign_rules: CampaignRules | None = None,
         webhooks: bool = False,
+        value_attribute: str = "",
     ) -> None:
         self.db = db
         self.config = EngineConfig(
@@ -83,7 +84,8 @@ class Engine(Outreach, Campaigns, ChatSends, Lookups):
             default_locale=default_locale, channel_locales=dict(channel_locales or {}),
             comment_max_length=comment_max_length, resurvey_erased=resurvey_erased,
             report_zone=ZoneInfo(report_timezone), clock=clock, webhooks=webhooks,
-            campaign_rules=campaign_rules or CampaignRules())
+            campaign_rules=campaign_rules or CampaignRules(),
+            value_attribute=value_attribute)
         self.alerts = Alerts(self.config)
         self.conversation = Conversation(self.config, self.alerts)
         self.account = Account(self.config, self.conversation, self.alerts)
@@ -179,7 +181,7 @@ class Engine(Outreach, Campaigns, ChatSends, Lookups):
                 return Said()
             turn = self._turn(session, inbound)
             if summary is not None:
-                turn.say(Reply(summary))
+                turn.say(*summary)
             elif prepared is not None:
                 turn.say(*prepared)
             else:
@@ -311,8 +313,9 @@ class Engine(Outreach, Campaigns, ChatSends, Lookups):
         else:
             account.help(turn)
 
-    def _summary(self, inbound: Inbound) -> str | None:
-        """A manager's ``/nps summary …`` (any metric), read on the read-only connection in
+    def _summary(self, inbound: Inbound) -> Sequence[Outbound] | None:
+        """A manager's ``/nps summary …`` (any metric; and ``value``, ``retention``,
+        ``export``: :func:`bot.reports.manager_reply`), read on the read-only connection in
         its own transaction before the event's write transaction, which then holds the write
         lock (SQLite's only one) just for the event id and the person's row; None for any
         other event."""
@@ -325,9 +328,10 @@ class Engine(Outreach, Campaigns, ChatSends, Lookups):
             person = store.find_respondent(session=session, channel=inbound.channel,
                                            user_id=inbound.user_id)
             t = self.config.reader(person) if person else self.config.manager_translator
-            return manager_command(session, metric, (inbound.text or "").strip(), t,
-                                   self.clock(), self.config.style(inbound.channel).spell(metric),
-                                   zone=self.config.report_zone, surveys=self.surveys)
+            context = ManagerContext(self.clock(), self.config.report_zone, self.surveys,
+                                     self.config.value_attribute)
+            return manager_reply(session, metric, (inbound.text or "").strip(), t,
+                                 self.config.style(inbound.channel).spell(metric), context)
 
     def prune_events(self) -> int:
         """Forget event ids older than a week; the number forgotten."""

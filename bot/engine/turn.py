@@ -37,6 +37,8 @@ class EngineConfig:
     styles: dict[str, ChannelStyle] = field(default_factory=dict)
     campaign_rules: CampaignRules = field(default_factory=CampaignRules)
     """Cooldown, quiet hours and reminders of campaigns (the settings)."""
+    value_attribute: str = ""
+    """VALUE_ATTRIBUTE: the numeric customer attribute of ``/nps value``."""
 
     def is_manager(self, channel: str, user_id: str) -> bool:
         return user_id in self.managers.get(channel, frozenset())

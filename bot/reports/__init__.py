@@ -4,8 +4,10 @@ the chat command (:mod:`.commands`), and the CLI's table (:mod:`.table`: it impo
 only the CLI imports it)."""
 
 from bot.reports.commands import (
+    ManagerContext,
     manager_command,
     manager_help_line,
+    manager_reply,
     parse_summary_args,
     period_error,
     usage,
@@ -13,9 +15,10 @@ from bot.reports.commands import (
 from bot.reports.data import CSV_HEADER, csv_rows, report_dict
 from bot.reports.queries import SPLITS, Report, build_report, score_counts, segment_counts
 from bot.reports.render import render_report
+from bot.reports.segments import UnknownSplit
 
 __all__ = [
-    "CSV_HEADER", "SPLITS", "Report", "build_report", "csv_rows", "manager_command",
-    "manager_help_line", "parse_summary_args", "period_error", "render_report", "report_dict",
-    "score_counts", "segment_counts", "usage",
+    "CSV_HEADER", "SPLITS", "ManagerContext", "Report", "UnknownSplit", "build_report",
+    "csv_rows", "manager_command", "manager_help_line", "manager_reply", "parse_summary_args",
+    "period_error", "render_report", "report_dict", "score_counts", "segment_counts", "usage",
 ]

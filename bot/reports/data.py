@@ -8,7 +8,7 @@ from typing import Any
 from bot.i18n import Translator, translator
 from bot.metrics import METRICS
 from bot.reports.figures import bucket_counts, headline, shown, trend
-from bot.reports.labels import segment_label
+from bot.reports.labels import segment_name
 from bot.reports.queries import Counts, Report
 from bot.reports.rates import Reach
 from scoring import Kind
@@ -91,8 +91,12 @@ def report_dict(report: Report, t: Translator | None = None) -> dict[str, Any]:
             "verdict": change.verdict, "significant": change.significant}
     if report.segment_by:
         data["by"] = report.segment_by
+        if (split := report.attribute) is not None:
+            data["attribute"] = {"name": split.name, "kind": str(split.kind), "as_of": "now",
+                                 "edges": [float(e) for e in split.edges],
+                                 "customers": split.customers}
         data["segments"] = [
-            {"key": key, "label": segment_label(report.segment_by, key, t),
+            {"key": key, "label": segment_name(report, key, t),
              **_figures(report.metric, counts),
              **_asked(sum(counts.values()), report.segment_invited.get(key, 0),
                       report.segment_reach.get(key))}

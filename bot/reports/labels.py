@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from babel.dates import format_interval
 
@@ -10,6 +11,10 @@ from bot.i18n import Translator
 from bot.metrics import METRICS
 from bot.periods import Period
 from bot.prompts import channel_label
+from bot.reports.segments import attribute_label
+
+if TYPE_CHECKING:
+    from bot.reports.queries import Report
 
 
 def bucket_names(metric: str, t: Translator) -> dict[str, str]:
@@ -28,6 +33,13 @@ def segment_label(split: str, key: str, t: Translator) -> str:
     if split == "campaign" and not key:
         return t.gettext("no campaign")
     return key or "—"
+
+
+def segment_name(report: Report, key: str, t: Translator) -> str:
+    """A segment of ``report`` as the reader names it, whatever its split."""
+    if report.attribute is not None:
+        return attribute_label(report.attribute, key, t)
+    return segment_label(report.segment_by or "", key, t)
 
 
 def days_text(first: date, last: date, t: Translator) -> str:

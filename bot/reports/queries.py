@@ -24,6 +24,14 @@ from bot.metrics import METRICS
 from bot.models import Answer, AnswerCount, Respondent
 from bot.periods import Period
 from bot.reports.rates import Reach, metric_surveys, reach_counts, total
+from bot.reports.segments import (
+    AttributeSplit,
+    UnknownSplit,
+    attribute_cells,
+    attribute_kinds,
+    attribute_split,
+    find_attribute,
+)
 from bot.store import rollup_zone
 from bot.surveys import SurveyCatalog, load_surveys
 
@@ -64,6 +72,8 @@ class Report:
     reach: Reach | None = None
     segment_invited: Mapping[str, int] = field(default_factory=dict)
     segment_reach: Mapping[str, Reach] = field(default_factory=dict)
+    attribute: AttributeSplit | None = None
+    """With a split by a customer attribute: the attribute, its kind and bands."""
 
     @property
     def previous_period(self) -> Period | None:
@@ -176,20 +186,30 @@ def _builtin_surveys() -> SurveyCatalog:
 def build_report(session: Session, metric: str, period: Period,
                  segment: str | None = None, *, surveys: SurveyCatalog | None = None) -> Report:
     """``metric``'s report; KeyError for a metric that is not in :data:`~bot.metrics.METRICS`
-    (never an empty report of another's figures).  ``surveys`` (the built-in catalog when
+    (never an empty report of another's figures).  ``segment`` is a built-in split
+    (:data:`SPLITS`) or the name of a customer attribute (:mod:`.segments`; UnknownSplit for
+    neither).  ``surveys`` (the built-in catalog when
     None; the engine and the CLI pass SURVEY_FILE's) names the surveys whose invitations count
     for ``metric``.  A segment with invitations and no answers is a segment too."""
     metric = METRICS[metric].key
+    attribute = None
     if segment is not None and segment not in SPLITS:
-        raise ValueError(f"unknown split {segment!r}")
+        found = find_attribute(session, segment)
+        if found is None:
+            raise UnknownSplit(segment, tuple(attribute_kinds(session)))
+        segment = found[0]
+        attribute = attribute_split(session, metric, period, *found)
     rollup = uses_rollup(session, period)
     previous = period.previous()
     asks = metric_surveys(surveys or _builtin_surveys(), metric)
     cells = _cells(session, metric, period, None, rollup)
-    segment_cells = _cells(session, metric, period, segment, rollup) if segment else {}
-    segment_reach = reach_counts(session, asks, period, segment)
+    if attribute is not None:
+        segment_cells = attribute_cells(session, metric, period, attribute)
+    else:
+        segment_cells = _cells(session, metric, period, segment, rollup) if segment else {}
+    segment_reach = reach_counts(session, asks, period, None if attribute else segment)
     reach = total(segment_reach)
-    if not segment:
+    if not segment or attribute is not None:
         segment_reach = {}
     segments = _counts(segment_cells)
     for key in segment_reach:
@@ -201,9 +221,11 @@ def build_report(session: Session, metric: str, period: Period,
         previous=score_counts(session, metric, previous, rollup) if previous else None,
         comments=latest_comments(session, metric, period),
         segment_by=segment,
-        segments=_ordered(segments),
+        segments=(_ordered(segments) if attribute is None
+                  else tuple((k, segments[k]) for k in attribute.ordered(segments))),
         invited=_invited(cells).get("", 0),
         reach=reach,
         segment_invited=_invited(segment_cells),
         segment_reach=segment_reach,
+        attribute=attribute,
     )

@@ -17,9 +17,10 @@ from bot.reports.figures import (
     headline,
     trend,
 )
-from bot.reports.labels import bucket_names, segment_label, span_text
+from bot.reports.labels import bucket_names, segment_name, span_text
 from bot.reports.queries import Counts, Report
 from bot.reports.rates import Reach
+from bot.reports.segments import as_now_line
 from scoring import Kind
 
 CONFIDENCE = 0.95
@@ -170,9 +171,11 @@ def render_report(report: Report, t: Translator) -> str:
         lines.append(line)
     for key, counts in report.segments:
         lines.append("")
-        lines.append(f"▸ {segment_label(report.segment_by or '', key, t)}")
+        lines.append(f"▸ {segment_name(report, key, t)}")
         lines += headline_lines(report.metric, counts, t)
         lines += reach_lines(report, key, counts, t)
+    if report.attribute is not None:
+        lines += ["", as_now_line(report.attribute, t)]
     if comments := comment_lines(report, t):
         lines.append("")
         lines += comments

@@ -15,10 +15,11 @@ from bot.i18n import Translator
 from bot.metrics import METRICS
 from bot.prompts import metric_label
 from bot.reports.figures import MARGIN_DIGITS, MEAN_DIGITS, SAMPLE_FLOOR, bucket_counts, headline
-from bot.reports.labels import bucket_names, segment_label
+from bot.reports.labels import bucket_names, segment_name
 from bot.reports.queries import Counts, Report
 from bot.reports.rates import Reach
 from bot.reports.render import comment_lines, rate_lines, title, too_few_line, trend_line
+from bot.reports.segments import as_now_line
 from scoring import Kind
 
 WARN = "⚠"
@@ -68,7 +69,7 @@ def summary_table(report: Report, t: Translator) -> Table:
     share = METRICS[metric].kind is Kind.SHARE
     table = Table(title=title(report, t), box=box.SIMPLE_HEAD, title_justify="left")
     split = report.segment_by
-    table.add_column(_split_names(t)[split] if split else "")
+    table.add_column(_split_names(t).get(split, split) if split else "")
     table.add_column("n", justify="right")
     heading = metric_label(metric, t)
     if share:
@@ -89,7 +90,7 @@ def summary_table(report: Report, t: Translator) -> Table:
     for key, counts in report.segments:
         extra = _asked(sum(counts.values()), report.segment_invited.get(key, 0),
                        report.segment_reach.get(key), t)
-        table.add_row(*_row(segment_label(split or "", key, t), metric, counts, t),
+        table.add_row(*_row(segment_name(report, key, t), metric, counts, t),
                       *(extra if asked else []))
     return table
 
@@ -113,6 +114,8 @@ def notes(report: Report, t: Translator) -> list[str]:
     if (line := trend_line(report, t)) is not None:
         lines.append(line)
     lines.append(t.gettext("Days in the time zone {zone}.").format(zone=report.period.zone.key))
+    if report.attribute is not None:
+        lines.append(as_now_line(report.attribute, t))
     if comments := comment_lines(report, t):
         lines.append("")
         lines += comments

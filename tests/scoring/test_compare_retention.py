@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -17,6 +19,7 @@ from scoring import (
     compare_shares,
     retention_rate,
 )
+from scoring.retention import active, retention_counts
 
 
 def test_nps_change_worked_example() -> None:
@@ -102,3 +105,55 @@ def test_retention_is_a_percentage_when_it_exists(start: int, retained: int, new
     rate = retention_rate(start=start, end=retained + new, new=new)
     assert 0 <= rate <= 100
     assert rate == pytest.approx(retained * 100 / start)
+
+
+# ------------------------------------------------------------------ retention counts
+
+
+def test_crr_of_a_hand_made_table() -> None:
+    """The first quarter of 2026, ten customers: who counts at the start, at the end, as new."""
+    table = {
+        "A": (date(2025, 5, 1), None),  # start, end
+        "B": (date(2025, 6, 1), date(2026, 2, 10)),  # start; churned in the quarter
+        "C": (date(2025, 12, 31), date(2026, 1, 1)),  # start (a customer on 31 Dec); gone
+        "D": (date(2026, 1, 1), None),  # new, end
+        "E": (date(2026, 3, 31), None),  # new on the last day, end
+        "F": (date(2026, 2, 1), date(2026, 3, 1)),  # came and went inside: none of them
+        "G": (date(2026, 4, 1), None),  # after the quarter
+        "H": (date(2024, 1, 1), date(2025, 12, 1)),  # gone before it
+        "I": (date(2025, 1, 1), date(2026, 3, 31)),  # start; the churn day is a day gone
+        "J": (date(2025, 1, 1), date(2026, 4, 1)),  # start, end
+    }
+    counts = retention_counts(table.values(), date(2026, 1, 1), date(2026, 3, 31))
+    # CS = A B C I J = 5, CE = A D E J = 4, CN = D E = 2: CRR = (4 − 2) / 5 × 100 = 40 %.
+    assert (counts.start, counts.end, counts.new, counts.retained) == (5, 4, 2, 2)
+    assert counts.rate == pytest.approx(40.0)
+    assert counts.rate == retention_rate(5, 4, 2)
+
+
+def test_retention_counts_refuse_contradictions() -> None:
+    with pytest.raises(RetentionInputError):
+        retention_counts([(date(2026, 2, 1), date(2026, 1, 1))], date(2026, 1, 1),
+                         date(2026, 3, 31))
+    with pytest.raises(RetentionInputError):
+        retention_counts([], date(2026, 3, 1), date(2026, 1, 1))
+    assert retention_counts([], date(2026, 1, 1), date(2026, 1, 31)).rate is None
+
+
+_days = st.integers(0, 800).map(lambda n: date(2025, 1, 1) + timedelta(days=n))
+
+
+@given(st.lists(st.tuples(_days, st.one_of(st.none(), st.integers(0, 400)))),
+       _days, st.integers(0, 200))
+def test_retention_counts_match_the_definitions(people: list[tuple[date, int | None]],
+                                                first: date, length: int) -> None:
+    last = first + timedelta(days=length)
+    rows = [(s, None if gone is None else s + timedelta(days=gone)) for s, gone in people]
+    counts = retention_counts(rows, first, last)
+    before = first - timedelta(days=1)
+    assert counts.start == sum(active(s, c, before) for s, c in rows)
+    assert counts.end == sum(active(s, c, last) for s, c in rows)
+    assert counts.new == sum(active(s, c, last) and s >= first for s, c in rows)
+    if counts.start:  # the formula's own checks never refuse real counts
+        assert counts.rate is not None and 0 <= counts.rate <= 100
+        assert counts.rate == pytest.approx(counts.retained * 100 / counts.start)
