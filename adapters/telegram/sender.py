@@ -33,6 +33,8 @@ from bot.messages import (
     Reply,
     ReplyFile,
     SendTo,
+    TeamFile,
+    TeamPost,
 )
 from bot.models import Lane, OutboxMessage
 from bot.settings import Settings
@@ -166,6 +168,10 @@ class TelegramSender:
                 chat, InputFile(item.content, filename=item.filename),
                 caption=clip_caption(item.caption) or None)
             return ref(sent)
+        if isinstance(item, TeamPost):
+            return await self.post_alert(item.text, item.choices)
+        if isinstance(item, TeamFile):
+            return await self.post_file(item)
         raise TypeError(f"no Telegram form for {type(item).__name__}")
 
     async def message(self, chat: str, text: str, choices: Sequence[Choice] = (),
@@ -194,6 +200,20 @@ class TelegramSender:
                         "database only")
             return ""
         return ref(await self.message(chat, text, choices, ALERT_COLUMNS))
+
+
+    async def post_file(self, item: TeamFile) -> str:
+        """A file to the managers' chat: a picture as a photo, anything else as a document."""
+        chat = await self.alert_chat()
+        if not chat:
+            log.warning("telegram: TELEGRAM_ALERT_CHAT_ID is not set; %s is not sent",
+                        item.filename)
+            return ""
+        upload = InputFile(item.content, filename=item.filename)
+        caption = clip_caption(item.caption) or None
+        if item.mime.startswith("image/"):
+            return ref(await self.bot.send_photo(chat, upload, caption=caption))
+        return ref(await self.bot.send_document(chat, upload, caption=caption))
 
 
 def ref(message: Message) -> str:
