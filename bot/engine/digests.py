@@ -2,7 +2,9 @@
 period written to the outbox once.
 
 A period begins at each occurrence of DIGEST_SCHEDULE (:mod:`bot.weekly`) and lasts until the
-next.  Whichever process first finds the current period begun and without its ``digests`` row
+next.  The first period of a schedule is the first that begins in or after the minute a process
+first ran with it (kept in ``kv``), so a new or changed schedule sends nothing for a week that
+began before anyone knew of it.  Whichever process first finds the current period begun and without its ``digests`` row
 inserts that row (``INSERT … ON CONFLICT DO NOTHING``) in the transaction that writes every
 copy of the digest to the outbox: one to the managers' chat of each channel that has one (in
 MANAGER_LOCALE), one to each manager who turned it on (in the language they read).  So the
@@ -25,7 +27,7 @@ from bot.digest_tables import Digest, DigestSubscriber
 from bot.engine.turn import EngineConfig, Turn
 from bot.i18n import Translator
 from bot.messages import Reply, ReplyFile, TeamFile, TeamPost
-from bot.models import OutboxMessage, Respondent
+from bot.models import KeyValue, OutboxMessage, Respondent
 from bot.periods import Period
 from bot.reports.digest import DigestFigures, render_digest
 from bot.weekly import WeeklyTime
@@ -33,6 +35,41 @@ from bot.weekly import WeeklyTime
 ChartMaker = Callable[[Session, Period, Translator], "bytes | None"]
 """The digest's trend chart (PNG) in a reader's language; None: no chart
 (:func:`bot.reports.digest.trend_chart`)."""
+
+
+SEEN_KEY = "digest.schedule"
+"""The kv row naming the schedule (and zone) in force and when a process first ran it."""
+
+
+def seen_value(schedule: WeeklyTime, zone: str, at: datetime) -> str:
+    return f"{schedule} {zone} {at.isoformat()}"
+
+
+def seen_since(value: str | None, schedule: WeeklyTime, zone: str) -> datetime | None:
+    """When the kv row says this schedule was first run; None when it names another."""
+    name, _, stamp = (value or "").rpartition(" ")
+    if name != f"{schedule} {zone}":
+        return None
+    try:
+        return datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+
+
+def first_seen(session: Session, schedule: WeeklyTime, zone: str, now: datetime) -> datetime:
+    """When a process first ran with ``schedule``: written by the first one (``now``), read by
+    every other; a changed schedule starts again from ``now``."""
+    table = KeyValue.__table__  # type: ignore[attr-defined]
+    session.connection().execute(store.insert_for(session)(table).values(
+        key=SEEN_KEY, value=seen_value(schedule, zone, now), updated_at=now)
+        .on_conflict_do_nothing(index_elements=["key"]))
+    row = session.get(KeyValue, SEEN_KEY, populate_existing=True)
+    assert row is not None
+    since = seen_since(row.value, schedule, zone)
+    if since is None:
+        row.value, row.updated_at, since = seen_value(schedule, zone, now), now, now
+        session.add(row)
+    return since
 
 
 def period_key(began: datetime) -> str:

@@ -13,12 +13,16 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
+from bot import store
 from bot.digest_tables import Digest
 from bot.engine.digests import (
+    SEEN_KEY,
     ChartMaker,
     DigestCopies,
     claim_period,
+    first_seen,
     period_key,
+    seen_since,
     subscribers,
     write_copies,
 )
@@ -43,6 +47,8 @@ class Schedules:
     digest_chart: ChartMaker
     _digest_seen: str | None = None
     """The last period this process found decided (logged once)."""
+    _digest_since: tuple[str, datetime] | None = None
+    """The schedule in force (with its zone) and when a process first ran it."""
 
     def escalate_alerts(self) -> list[int]:
         """Post again, once, the alerts nobody claimed within ALERT_ESCALATE_AFTER; the
@@ -64,6 +70,8 @@ class Schedules:
             return []
         now = self.clock()
         began = schedule.latest(now, zone)
+        if began < self._since(now).replace(second=0, microsecond=0):
+            return []  # the schedule's first period is the next one
         key = period_key(began)
         with Session(self.db.read_engine) as session:
             if session.get(Digest, key) is not None:
@@ -94,6 +102,21 @@ class Schedules:
         self._digest_seen = key
         log.info("digest of the period from %s: %d messages written", key, len(ids))
         return ids
+
+    def _since(self, now: datetime) -> datetime:
+        """When a process first ran with DIGEST_SCHEDULE (in REPORT_TIMEZONE)."""
+        schedule, zone = self.config.digest, self.config.report_zone.key
+        assert schedule is not None
+        name = f"{schedule} {zone}"
+        if self._digest_since is not None and self._digest_since[0] == name:
+            return self._digest_since[1]
+        with Session(self.db.read_engine) as session:
+            since = seen_since(store.kv_get(session=session, key=SEEN_KEY), schedule, zone)
+        if since is None:
+            since = transaction(self.db.engine,
+                                lambda session: first_seen(session, schedule, zone, now))
+        self._digest_since = (name, since)
+        return since
 
     def schedule_tick(self) -> list[int]:
         """One step of the timed work: the outbox ids written."""
