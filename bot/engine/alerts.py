@@ -57,7 +57,7 @@ class Alerts:
     # ------------------------------------------------------------------ customers' side
 
     def raise_for(self, turn: Turn, answer: Answer) -> None:
-        alert = store.create_alert(session=turn.session, answer=answer)
+        alert = store.create_alert(session=turn.session, answer=answer, at=self.config.clock())
         webhooks.alert_created(self.config, turn.session, alert, answer)
         text, choices = self._view(turn.session, alert, answer, turn.person, new=True)
         turn.send(AlertPost(turn.channel, _id(alert), text, choices),

@@ -4,12 +4,13 @@ period written to the outbox once.
 A period begins at each occurrence of DIGEST_SCHEDULE (:mod:`bot.weekly`) and lasts until the
 next.  The first period of a schedule is the first that begins in or after the minute a process
 first ran with it (kept in ``kv``), so a new or changed schedule sends nothing for a week that
-began before anyone knew of it.  Whichever process first finds the current period begun and without its ``digests`` row
-inserts that row (``INSERT … ON CONFLICT DO NOTHING``) in the transaction that writes every
-copy of the digest to the outbox: one to the managers' chat of each channel that has one (in
-MANAGER_LOCALE), one to each manager who turned it on (in the language they read).  So the
-digest is decided once per period whatever the number of workers and restarts, and a digest
-missed while every process was down goes out when one comes up within the same period.
+began before anyone knew of it.  Whichever process first finds the current period begun and
+without its ``digests`` row inserts that row (``INSERT … ON CONFLICT DO NOTHING``) in the
+transaction that writes every copy of the digest to the outbox: one to the managers' chat of
+each channel that has one (in MANAGER_LOCALE), one to each manager who turned it on (in the
+language they read).  So the digest is decided once per period whatever the number of workers
+and restarts, and a digest missed while every process was down goes out when one comes up
+within the same period.
 """
 
 from __future__ import annotations
