@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
+from bot import buttons
 from bot.app import build_engine
 from bot.delivery import codec
-from bot.digest_tables import Digest
+from bot.digest_tables import Digest, DigestSubscriber
 from bot.engine import Engine
 from bot.messages import Inbound, Reply, TeamPost
 from bot.models import OutboxMessage
@@ -179,3 +180,15 @@ def test_digest_on_and_off_is_the_managers_own(engines: Callable[[Clock], Engine
     clock.at = MONDAY_NINE
     ids = engine.send_digest()
     assert {r.destination for r in rows(engine) if r.id in ids} == {"alerts"}
+
+
+def test_a_manager_who_deletes_their_data_gets_no_more_digests(
+        engines: Callable[[Clock], Engine]) -> None:
+    engine = engines(Clock(MONDAY_NINE - timedelta(minutes=5)))
+    manager_says(engine, "digest on")
+    with Session(engine.db.read_engine) as s:
+        assert len(list(s.exec(select(DigestSubscriber)))) == 1
+    engine.handle(Inbound("telegram", MANAGER, MANAGER, choice=buttons.encode(
+        buttons.ConfirmDelete(True)), event_id="delete"))
+    with Session(engine.db.read_engine) as s:
+        assert list(s.exec(select(DigestSubscriber))) == []
