@@ -164,14 +164,16 @@ class TelegramSender:
             await self.edit(where, int(message_id), item.text, item.choices)
             return d.ref
         if isinstance(item, ReplyFile):
-            sent = await self.bot.send_document(
-                chat, InputFile(item.content, filename=item.filename),
-                caption=clip_caption(item.caption) or None)
-            return ref(sent)
+            return await self.file(chat, item.filename, item.content, item.caption, item.mime)
         if isinstance(item, TeamPost):
             return await self.post_alert(item.text, item.choices)
         if isinstance(item, TeamFile):
-            return await self.post_file(item)
+            chat = await self.alert_chat()
+            if not chat:
+                log.warning("telegram: TELEGRAM_ALERT_CHAT_ID is not set; %s is not sent",
+                            item.filename)
+                return ""
+            return await self.file(chat, item.filename, item.content, item.caption, item.mime)
         raise TypeError(f"no Telegram form for {type(item).__name__}")
 
     async def message(self, chat: str, text: str, choices: Sequence[Choice] = (),
@@ -202,18 +204,14 @@ class TelegramSender:
         return ref(await self.message(chat, text, choices, ALERT_COLUMNS))
 
 
-    async def post_file(self, item: TeamFile) -> str:
-        """A file to the managers' chat: a picture as a photo, anything else as a document."""
-        chat = await self.alert_chat()
-        if not chat:
-            log.warning("telegram: TELEGRAM_ALERT_CHAT_ID is not set; %s is not sent",
-                        item.filename)
-            return ""
-        upload = InputFile(item.content, filename=item.filename)
-        caption = clip_caption(item.caption) or None
-        if item.mime.startswith("image/"):
-            return ref(await self.bot.send_photo(chat, upload, caption=caption))
-        return ref(await self.bot.send_document(chat, upload, caption=caption))
+    async def file(self, chat: str, filename: str, content: bytes, caption: str,
+                   mime: str) -> str:
+        """A picture (``image/…``) as a photo, anything else as a document."""
+        upload = InputFile(content, filename=filename)
+        shown = clip_caption(caption) or None
+        if mime.startswith("image/"):
+            return ref(await self.bot.send_photo(chat, upload, caption=shown))
+        return ref(await self.bot.send_document(chat, upload, caption=shown))
 
 
 def ref(message: Message) -> str:

@@ -16,8 +16,8 @@ from bot.i18n import Translator
 from bot.models import InboxEvent, InboxStatus
 from bot.periods import Period
 from tests.helpers import seed_answers, settle
+from tests.schedule_helpers import Moving, next_monday_nine, png
 from tests.slack.harness import ALERTS, MANAGER, SlackHarness
-from tests.telegram.test_alert_list import Moving, next_monday_nine, png
 
 
 def actions(message: dict[str, Any]) -> list[dict[str, Any]]:

@@ -6,10 +6,8 @@ weekly digest in the managers' chat and in each manager's own language, its char
 from __future__ import annotations
 
 import asyncio
-import struct
-import zlib
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,6 +21,7 @@ from bot.i18n import Translator
 from bot.models import Alert, Answer, utcnow
 from bot.periods import Period
 from tests.helpers import seed_answers, settle, wait_for
+from tests.schedule_helpers import Moving, next_monday_nine, png
 from tests.telegram.conftest import running
 from tests.telegram.harness import ALERT_CHAT, MANAGER_ID, Harness
 
@@ -93,29 +92,6 @@ async def test_a_long_list_is_cut_and_a_plain_group_has_no_links(
         assert labels == [f"Preluați #{n}" for n in range(1, 11)], "no link in a plain group"
 
 
-def png() -> bytes:
-    """A 2×2 grey PNG: what a chart maker hands the digest."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-    rows = b"".join(b"\x00" + b"\x80\x80" for _ in range(2))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
-
-
-class Moving:
-    """A clock that runs from ``at`` as real time does."""
-
-    def __init__(self, at: datetime) -> None:
-        self.at, self.started = at, utcnow()
-
-    def __call__(self) -> datetime:
-        return self.at + (utcnow() - self.started)
-
-    def set(self, at: datetime) -> None:
-        self.at, self.started = at, utcnow()
-
-
 async def test_an_alert_nobody_claimed_is_posted_again_once(tg: Harness) -> None:
     await raise_alert(tg, 501, "Andrei")
     [first] = alert_message_ids(tg)
@@ -162,13 +138,6 @@ async def test_an_alert_nobody_claimed_is_posted_again_once(tg: Harness) -> None
         alert = s.exec(select(Alert)).one()
     assert alert.escalated_at is not None and alert.platform_ref == (
         f"{ALERT_CHAT}:{repost['message_id']}")
-
-
-def next_monday_nine(zone: ZoneInfo) -> datetime:
-    """The next Monday 09:00 in ``zone``, as UTC."""
-    local = datetime.now(zone).replace(hour=9, minute=0, second=0, microsecond=0)
-    local += timedelta(days=(7 - local.weekday()) % 7 or 7)
-    return local.astimezone(UTC)
 
 
 async def test_digest_on_off_and_the_digest_in_each_managers_language(
@@ -227,11 +196,8 @@ async def test_digest_on_off_and_the_digest_in_each_managers_language(
         zh = tg.api.sent("sendMessage", 901)[-1].params["text"]
         assert zh.startswith("📬 每周摘要 · ") and "NPS +50" in zh
         for chat in (MANAGER_ID, 901):
-            sent = [c for c in tg.api.sent(chat_id=chat)
-                    if c.method in ("sendPhoto", "sendDocument")]
-            assert len(sent) == 1, chat
-            upload = sent[0].params.get("photo") or sent[0].params.get("document")
-            assert upload["content"] == png()
+            photos = tg.api.sent("sendPhoto", chat)
+            assert len(photos) == 1 and photos[0].params["photo"]["content"] == png(), chat
         assert not [c for c in tg.api.sent(chat_id=902) if "📬" in str(c.params.get("text"))]
         first = nine.astimezone(zone).date() - timedelta(days=7)
         assert sorted(charts) == sorted(
