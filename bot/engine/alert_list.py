@@ -37,12 +37,13 @@ class Waiting:
 
 def waiting_alerts(session: Session, limit: int = SHOWN) -> tuple[list[Waiting], int]:
     """The oldest ``limit`` open or claimed alerts, and how many there are in all."""
-    query: Any = (sql_select(Alert, col(Answer.metric), col(Answer.score), col(Answer.scale_max),
-                             col(Respondent.display_name), col(Respondent.platform_user_id))
-             .join(Answer, col(Answer.id) == col(Alert.answer_id))
-             .join(Respondent, col(Respondent.id) == col(Answer.respondent_id))
-             .where(col(Alert.status).in_(WAITING))
-             .order_by(col(Alert.created_at), col(Alert.id)).limit(limit))
+    query: Any = (
+        sql_select(Alert, col(Answer.metric), col(Answer.score), col(Answer.scale_max),
+                   col(Respondent.display_name), col(Respondent.platform_user_id))
+        .join(Answer, col(Answer.id) == col(Alert.answer_id))
+        .join(Respondent, col(Respondent.id) == col(Answer.respondent_id))
+        .where(col(Alert.status).in_(WAITING))
+        .order_by(col(Alert.created_at), col(Alert.id)).limit(limit))
     shown = [Waiting(alert, metric, score, high, shorten(name or user, NAME_MAX))
              for alert, metric, score, high, name, user in session.execute(query).all()]
     total = session.exec(select(func.count()).select_from(Alert).where(

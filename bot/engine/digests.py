@@ -33,7 +33,7 @@ from bot.periods import Period
 from bot.reports.digest import DigestFigures, render_digest
 from bot.weekly import WeeklyTime
 
-ChartMaker = Callable[[Session, Period, Translator], "bytes | None"]
+ChartMaker = Callable[[Session, Period, Translator], bytes | None]
 """The digest's trend chart (PNG) in a reader's language; None: no chart
 (:func:`bot.reports.digest.trend_chart`)."""
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.delivery.outbox import Planned, enqueue
 from bot.engine import outcomes
@@ -31,19 +32,29 @@ class Escalation:
         self.config = config
         self.alerts = alerts
 
-    def due(self, session: Session, now: datetime) -> list[Alert]:
+    def _due(self, now: datetime) -> SelectOfScalar[Alert] | None:
         """The open alerts older than ALERT_ESCALATE_AFTER not posted again yet, on a channel
-        with a managers' chat, oldest first, locked."""
+        with a managers' chat, oldest first; None when there can be none."""
         after = self.config.escalate_after
         if not after or not self.config.team_chats:
-            return []
-        query = (select(Alert).where(
+            return None
+        return (select(Alert).where(
             col(Alert.status) == AlertStatus.OPEN, col(Alert.escalated_at).is_(None),
             col(Alert.created_at) <= now - after,
             col(Alert.channel).in_(self.config.team_chats))
-            .order_by(col(Alert.id)).limit(BATCH)
-            .with_for_update(skip_locked=True))
-        return list(session.exec(query))
+            .order_by(col(Alert.id)).limit(BATCH))
+
+    def any_due(self, session: Session, now: datetime) -> bool:
+        """Whether an alert is due (read without a lock: most steps find none, and take no
+        write lock then)."""
+        query = self._due(now)
+        return query is not None and session.exec(query.limit(1)).first() is not None
+
+    def due(self, session: Session, now: datetime) -> list[Alert]:
+        """The due alerts, each row locked (skipped when another worker holds it)."""
+        query = self._due(now)
+        return [] if query is None else list(session.exec(query.with_for_update(
+            skip_locked=True)))
 
     def escalate(self, session: Session, now: datetime) -> list[OutboxMessage]:
         """Post the due alerts again (in the managers' language); the outbox rows written."""

@@ -56,10 +56,13 @@ class Schedules:
         if not self.config.escalate_after:
             return []
         now = self.clock()
+        with Session(self.db.read_engine) as session:
+            if not self.escalation.any_due(session, now):
+                return []
         rows = transaction(self.db.engine, lambda s: self.escalation.escalate(s, now))
         if rows:
-            log.info("alerts: %d posted again, open longer than %s", len(rows),
-                     self.config.escalate_after)
+            log.info("alerts open longer than %s posted again: %d messages written",
+                     self.config.escalate_after, len(rows))
         return [row.id for row in rows if row.id is not None]
 
     def send_digest(self) -> list[int]:
