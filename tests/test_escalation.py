@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from bot import buttons
 from bot.app import build_engine
+from bot.db import open_database, upgrade
 from bot.delivery import codec
 from bot.engine import Engine
 from bot.messages import AlertPost
@@ -124,3 +126,36 @@ def test_no_managers_chat_no_repost(engines: Callable[..., Engine]) -> None:
     detractor(engine, "401")
     clock.ahead = timedelta(days=2)
     assert engine.escalate_alerts() == []
+
+
+@pytest.mark.empty_database  # a migration test starts from nothing
+def test_alerts_open_before_the_upgrade_are_not_posted_again(database_url: str) -> None:
+    upgrade(database_url, "0005")
+    db = open_database(database_url)
+    raised = datetime(2026, 1, 1, tzinfo=UTC)
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO respondents (id, channel, platform_user_id, chat_id, display_name, "
+                "locale, locale_chosen, opted_out, unreachable, first_seen, last_seen) VALUES "
+                "(1, 'telegram', '201', '', '', 'en', false, false, false, :t, :t)"),
+                {"t": raised})
+            conn.execute(text(
+                "INSERT INTO survey_runs (id, respondent_id, survey, step, status, started_at, "
+                "updated_at) VALUES (1, 1, 'default', 0, 'completed', :t, :t)"), {"t": raised})
+            for i, status in enumerate(["open", "claimed"], 1):
+                conn.execute(text(
+                    "INSERT INTO answers (id, respondent_id, survey_run_id, survey, question_key, "
+                    "metric, score, scale_min, scale_max, bucket, locale, channel, created_at, "
+                    "is_test) VALUES (:i, 1, 1, 'default', :k, 'nps', 2, 0, 10, 'detractor', "
+                    "'en', 'telegram', :t, false)"), {"i": i, "k": f"q{i}", "t": raised})
+                conn.execute(text(
+                    "INSERT INTO alerts (id, answer_id, channel, status, platform_ref, "
+                    "created_at) VALUES (:i, :i, 'telegram', :s, '', :t)"),
+                    {"i": i, "s": status, "t": raised})
+        upgrade(database_url)
+        with Session(db.engine) as s:
+            alerts = {a.id: a.escalated_at for a in s.exec(select(Alert))}
+        assert alerts == {1: raised, 2: None}
+    finally:
+        db.dispose()
