@@ -7,7 +7,8 @@
   Slack Socket Mode (with ``SLACK_APP_TOKEN``), and the :func:`background_services`: the
   dispatcher and inbox sweeper of the channels that ``web`` serves, and housekeeping.  Each
   channel's dispatcher here runs with the channel's campaign service (:mod:`adapters.campaigns`);
-  gunicorn's web processes run none.
+  gunicorn's web processes run none.  The schedule service (:mod:`adapters.schedules`: alerts
+  posted again, the weekly digest) runs here too.
 * ``run``: everything in one process (the web server in this process, no gunicorn), for one
   machine on SQLite; ``telegram`` and ``slack-socket`` run that one part.
 
@@ -26,6 +27,7 @@ from aiohttp import web
 
 from adapters.engine_calls import EngineCalls
 from adapters.housekeeping import prune_until
+from adapters.schedules import run_schedules, wanted
 from adapters.services import Service, Services, TaskService
 from bot.app import build_engine
 from bot.engine import Engine
@@ -129,6 +131,9 @@ def background_services(engine: Engine, settings: Settings, mode: str, services:
     housekeeping, and in a ``worker`` the queues of the channels that ``web`` serves."""
     found: list[Service] = [TaskService(
         "housekeeping", lambda stop: prune_until(engine, settings, stop), services)]
+    if wanted(settings):
+        found.append(TaskService("schedules", lambda stop: run_schedules(calls, settings, stop),
+                                 services))
     if settings.webhook_url:
         from adapters.webhooks import dispatch
 

@@ -77,4 +77,16 @@ def build_engine(settings: Settings, *, migrate: bool = True) -> Engine:
             send_window=settings.send_window, reminders=settings.campaign_reminders),
         webhooks=bool(settings.webhook_url),
         value_attribute=settings.value_attribute,
+        escalate_after=settings.alert_escalate_after,
+        digest=settings.digest_weekly,
+        team_chats=team_chats(settings),
+        own_chats=[c for c, on in (("telegram", settings.telegram_enabled),
+                                   ("slack", settings.slack_enabled)) if on],
     )
+
+
+def team_chats(settings: Settings) -> list[str]:
+    """The channels that run with a managers' chat set (alerts, the digest)."""
+    return [channel for channel, on in (
+        ("telegram", settings.telegram_enabled and bool(settings.telegram_alert_chat_id)),
+        ("slack", settings.slack_enabled and bool(settings.slack_alert_channel))) if on]

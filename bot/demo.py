@@ -229,6 +229,7 @@ def _alert(session: Session, rng: random.Random, answer: Answer, lang: str, at: 
     alert = store.create_alert(session=session, answer=answer)
     assert alert.id is not None
     alert.created_at = at
+    alert.escalated_at = at  # the history was seen: `run` posts none of it again
     age_days = (now - at).days
     roll = rng.random()
     if roll < (0.85 if age_days > 7 else 0.35):

@@ -12,14 +12,14 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
@@ -147,6 +147,15 @@ class Translator:
 
     def datetime(self, value: datetime) -> str:
         return format_datetime(value, format="short", locale=self.babel_locale)
+
+    def duration(self, value: timedelta) -> str:
+        """A length of time, rounded to its largest unit: "1 day", "5 ore", "3小时"."""
+        return format_timedelta(value, granularity="minute", locale=self.babel_locale)
+
+    def ago(self, value: timedelta) -> str:
+        """How long ago: "2 days ago", "acum 2 zile", "2天前"."""
+        return format_timedelta(-abs(value), granularity="minute", add_direction=True,
+                                locale=self.babel_locale)
 
     def language(self, code: str) -> str:
         """A language's name in this reader's language, as it stands mid-sentence (CLDR:

@@ -40,10 +40,16 @@ class Inbound:
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """A button.  ``value`` is at most 64 bytes (Telegram's callback_data limit)."""
+    """A button.  ``value`` is at most 64 bytes (Telegram's callback_data limit).
+
+    ``opens`` makes it a link instead: the ``platform_ref`` of a message the bot posted (an
+    alert), which the adapter turns into that message's link (a Telegram supergroup's
+    ``t.me/c/…``, a Slack permalink); a channel that cannot link to it leaves the button out.
+    Its ``value`` is then empty."""
 
     label: str
     value: str
+    opens: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +138,28 @@ IMAGES = frozenset({Mime.PNG})
 
 
 @dataclass(frozen=True, slots=True)
+class TeamPost:
+    """A message to the managers' chat of ``channel`` (where alerts go), not about one alert:
+    the weekly digest."""
+
+    channel: Channel
+    text: str
+    choices: tuple[Choice, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class TeamFile:
+    """A file to the managers' chat of ``channel``: an image (``mime`` image/png) is shown as a
+    picture, anything else as a document, with ``caption`` beside it."""
+
+    channel: Channel
+    filename: str
+    content: bytes
+    caption: str = ""
+    mime: str = "image/png"
+
+
+@dataclass(frozen=True, slots=True)
 class ReplyFile:
     """Send a file to the chat the inbound came from, with ``caption`` beside it: an image
     (:data:`IMAGES`) as a picture (Telegram ``sendPhoto``; on Slack in the channel asked in when
@@ -160,4 +188,4 @@ class WebhookEvent:
 
 
 Outbound = (Reply | EditPressed | Notice | SendTo | AlertPost | AlertUpdate | ReplyFile
-            | WebhookEvent)
+            | WebhookEvent | TeamPost | TeamFile)

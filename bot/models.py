@@ -164,6 +164,9 @@ class Alert(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     claimed_at: datetime | None = None
     resolved_at: datetime | None = None
+    escalated_at: datetime | None = None
+    """When it was posted again because nobody had claimed it (ALERT_ESCALATE_AFTER): set in
+    the transaction that wrote that post to the outbox, so it is posted again once."""
 
 
 class AlertNote(SQLModel, table=True):
@@ -314,3 +317,4 @@ class PacingBucket(SQLModel, table=True):
 
 # The audience and campaign tables, registered with these (respondents point at customers).
 from bot import campaign_tables as campaign_tables  # noqa: E402
+from bot import digest_tables as digest_tables  # noqa: E402

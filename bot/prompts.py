@@ -118,3 +118,17 @@ def redacted_alert_text(alert_id: int, t: Translator) -> str:
     """What an alert about a person who deleted their data says from then on."""
     return t.gettext("⚠️ Alert #{id}: the customer's data was deleted at their request.").format(
         id=alert_id)
+
+
+def escalated_text(view: str, age: str, t: Translator) -> str:
+    """An alert posted again because nobody claimed it: ``view`` (its :func:`alert_text`)
+    under a line saying how long it has been open."""
+    return t.gettext("⏰ Still open after {age}: nobody has claimed this alert yet.").format(
+        age=age) + "\n" + view
+
+
+def reposted_text(view: str, after: str, t: Translator) -> str:
+    """The first post of an alert once it was posted again: its buttons are gone, and this
+    line says where it went."""
+    return view + "\n" + t.gettext(
+        "⏰ Posted again below: nobody claimed it within {after}.").format(after=after)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.localdays import zone
+
+if TYPE_CHECKING:
+    from bot.weekly import WeeklyTime
 
 SUPPORTED_LOCALES = ("en", "ro", "zh")
 
@@ -93,6 +97,13 @@ class Settings(BaseSettings):
     value_attribute: str = Field(
         default="", max_length=64, description="the numeric customer attribute /nps value "
         "reads (revenue, mrr, …); empty: revenue, else mrr")
+
+    alert_escalate_after: timedelta = Field(
+        default=timedelta(hours=24), description="an alert nobody claimed for this long (24h, "
+        "2d) is posted again to the managers' chat, once; 0: never")
+    digest_schedule: str = Field(
+        default="", description="when the weekly digest goes to the managers' chat and to the "
+        "managers who turned it on (mon 09:00, in REPORT_TIMEZONE); empty: no digest")
 
     telegram_bot_token: str = ""
     telegram_bot_username: str = Field(
@@ -179,6 +190,29 @@ class Settings(BaseSettings):
         parse_window(value)
         return value.strip()
 
+    @field_validator("alert_escalate_after", mode="before")
+    @classmethod
+    def _escalate_after(cls, value: object) -> timedelta:
+        from bot.durations import TimeInputError, parse_duration
+
+        if isinstance(value, timedelta):
+            return value
+        text = str(value).strip()
+        if text in ("0", "0.0"):
+            return timedelta(0)
+        try:
+            return parse_duration(text)
+        except TimeInputError:
+            raise ValueError(f"{text!r}: expected a duration such as 24h, 2d or 90m, or 0 "
+                             "(never)") from None
+
+    @field_validator("digest_schedule")
+    @classmethod
+    def _digest_schedule(cls, value: str) -> str:
+        from bot.weekly import parse_weekly
+
+        return str(parse_weekly(value)) if value.strip() else ""
+
     @field_validator("default_locale", "manager_locale")
     @classmethod
     def _known_locale(cls, value: str) -> str:
@@ -208,6 +242,13 @@ class Settings(BaseSettings):
     @property
     def slack_enabled(self) -> bool:
         return bool(self.slack_bot_token)
+
+    @property
+    def digest_weekly(self) -> WeeklyTime | None:
+        """DIGEST_SCHEDULE read; None when there is no digest."""
+        from bot.weekly import parse_weekly
+
+        return parse_weekly(self.digest_schedule) if self.digest_schedule else None
 
     def slack_commands(self) -> dict[str, str]:
         """Each metric's Slack slash command, by metric name: ``SLACK_COMMAND_<METRIC>``, or

@@ -265,9 +265,10 @@ def sync_rollup_zone(*, session: Session, zone: ZoneInfo) -> bool:
     return True
 
 
-def create_alert(*, session: Session, answer: Answer) -> Alert:
+def create_alert(*, session: Session, answer: Answer, at: datetime | None = None) -> Alert:
+    """The alert of ``answer``, raised ``at`` (the engine's clock; now by default)."""
     assert answer.id is not None
-    alert = Alert(answer_id=answer.id, channel=answer.channel)
+    alert = Alert(answer_id=answer.id, channel=answer.channel, created_at=at or utcnow())
     session.add(alert)
     session.flush()
     return alert

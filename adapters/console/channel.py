@@ -32,6 +32,8 @@ from bot.messages import (
     Reply,
     ReplyFile,
     SendTo,
+    TeamFile,
+    TeamPost,
 )
 from bot.style import ChannelStyle
 
@@ -146,6 +148,7 @@ class ConsoleChannel:
             lines.extend(text)
 
         def show(target: Pane, choices: tuple[Choice, ...]) -> None:
+            choices = tuple(c for c in choices if not c.opens)  # no links in a terminal
             if id(target) not in fresh:
                 fresh.add(id(target))
                 target.choices, target.scores_shown = {}, False
@@ -178,11 +181,13 @@ class ConsoleChannel:
                 else:
                     to(target, item.text)
                     show(target, item.choices)
-            elif isinstance(item, (AlertPost, AlertUpdate)):
+            elif isinstance(item, (AlertPost, AlertUpdate, TeamPost, TeamFile)):
                 if self.manager is None:
                     to(acting, self.t.gettext(
                         "(An alert went to the managers' chat; survey-bot chat --demo shows "
                         "both sides.)"))
+                elif isinstance(item, TeamFile):
+                    to(self.manager, f"📎 {item.caption}", f"  {self._save(item)}")
                 else:
                     to(self.manager, item.text)
                     show(self.manager, item.choices)
@@ -197,7 +202,7 @@ class ConsoleChannel:
         return next((p for p in (self.customer, self.manager)
                      if p is not None and p.user_id == user_id), None)
 
-    def _save(self, item: ReplyFile) -> Path:
+    def _save(self, item: ReplyFile | TeamFile) -> Path:
         """Write a file the engine sent into ``files`` without overwriting another."""
         target = self.files / item.filename
         stem, suffix, n = target.stem, target.suffix, 1

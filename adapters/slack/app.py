@@ -34,7 +34,7 @@ from adapters.campaigns import CampaignFeeder
 from adapters.engine_calls import EngineCalls
 from adapters.inbox import InboxRunner
 from adapters.lifecycle import run_with_web_app
-from adapters.slack.blocks import ACTION_PREFIX, buttons, message, section
+from adapters.slack.blocks import ACTION_PREFIX, LINK_PREFIX, buttons, message, section
 from adapters.slack.envelopes import guard
 from adapters.slack.lookups import EmailLookups
 from adapters.slack.modal import REPLY_VIEW, reply_metadata, reply_modal, reply_text
@@ -183,6 +183,7 @@ class SlackChannel(SendCommands):
         # Bolt tries listeners in this order, each matcher costing a few microseconds: the
         # requests that come in bursts (button presses, slash commands) first.
         app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self._ack_then_run)
+        app.action(re.compile("^" + re.escape(LINK_PREFIX)))(self._ack_link)
         for name in self.commands:
             app.command(name)(self._ack_then_run)
         app.event("message")(self._ack_then_run)
@@ -196,6 +197,14 @@ class SlackChannel(SendCommands):
         await ack()  # within Slack's 3 seconds; answers follow through the outbox
         if inbox_id is not None:
             await self.inbox.run(inbox_id, self._order_key(body))
+
+    async def _ack_link(self, ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+        """A link button: Slack opened its URL; nothing to do but acknowledge (and mark the
+        stored request done)."""
+        await ack()
+        inbox_id = context.get("inbox_id")
+        if inbox_id is not None:
+            await self._finish(int(inbox_id))
 
     async def _stored(self, body: dict[str, Any], context: dict[str, Any]) -> int | None:
         """The inbox id handle_http stored the request under; in Socket Mode (no HTTP
@@ -348,6 +357,9 @@ class SlackChannel(SendCommands):
 
     async def _on_action(self, body: dict[str, Any], inbox_id: int) -> None:
         action = (body.get("actions") or [{}])[0]
+        if str(action.get("action_id", "")).startswith(LINK_PREFIX):
+            await self._finish(inbox_id)  # a link button taken up by the sweeper
+            return
         value = str(action.get("value") or "")
         user = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(

@@ -10,13 +10,16 @@ are not parsed by Slack and are not escaped.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.messages import Choice
 from bot.text import MARK, units
 
 ACTION_PREFIX = "sb:"
+LINK_PREFIX = "sb-link:"
+"""The action ids of link buttons: Slack opens the URL and also tells the app, which only
+acknowledges it."""
 MAX_TEXT = 3000  # a section's text, escaped, in UTF-16 code units (Slack's limit, safely read)
 MAX_SECTIONS = 10  # up to 30,000 characters in one message (Slack takes 50 blocks)
 MAX_FALLBACK = 4000  # the notification text; Slack cuts a longer one itself
@@ -80,23 +83,37 @@ def _label(text: str) -> str:
     return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + MARK
 
 
-def buttons(choices: Sequence[Choice], block_id: str = "choices") -> dict[str, Any]:
-    """One actions block; Slack wraps the buttons to the reader's screen."""
-    return {"type": "actions", "block_id": block_id, "elements": [
-        {"type": "button", "action_id": f"{ACTION_PREFIX}{i}", "value": choice.value,
-         "text": {"type": "plain_text", "text": _label(choice.label), "emoji": True}}
-        for i, choice in enumerate(choices[:25])
-    ]}
+def _button(i: int, choice: Choice, links: Mapping[str, str]) -> dict[str, Any] | None:
+    text = {"type": "plain_text", "text": _label(choice.label), "emoji": True}
+    if not choice.opens:
+        return {"type": "button", "action_id": f"{ACTION_PREFIX}{i}", "value": choice.value,
+                "text": text}
+    url = links.get(choice.opens)
+    return {"type": "button", "action_id": f"{LINK_PREFIX}{i}", "url": url,
+            "text": text} if url else None
 
 
-def message_blocks(text: str, choices: Sequence[Choice] = ()) -> list[dict[str, Any]]:
+def buttons(choices: Sequence[Choice], block_id: str = "choices",
+            links: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """One actions block; Slack wraps the buttons to the reader's screen.  A choice that opens
+    a message is a link button to ``links[its ref]`` (its permalink), left out without one."""
+    shown = (_button(i, choice, links or {}) for i, choice in enumerate(choices))
+    return {"type": "actions", "block_id": block_id,
+            "elements": [b for b in shown if b is not None][:25]}
+
+
+def message_blocks(text: str, choices: Sequence[Choice] = (),
+                   links: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     blocks = [_section(piece) for piece in chunks(text)]
-    if choices:
-        blocks.append(buttons(choices))
+    actions = buttons(choices, links=links) if choices else None
+    if actions is not None and actions["elements"]:
+        blocks.append(actions)
     return blocks
 
 
-def message(text: str, choices: Sequence[Choice] = ()) -> dict[str, Any]:
+def message(text: str, choices: Sequence[Choice] = (),
+            links: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The ``text`` and ``blocks`` arguments of chat.postMessage, chat.update,
-    chat.postEphemeral and a response_url answer, for an engine text."""
-    return {"text": fallback(text), "blocks": message_blocks(text, choices)}
+    chat.postEphemeral and a response_url answer, for an engine text; ``links``: the
+    permalinks of the messages its link choices open."""
+    return {"text": fallback(text), "blocks": message_blocks(text, choices, links)}

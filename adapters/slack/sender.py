@@ -4,6 +4,7 @@ the budgets each destination spends."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -25,6 +26,8 @@ from bot.messages import (
     Reply,
     ReplyFile,
     SendTo,
+    TeamFile,
+    TeamPost,
 )
 from bot.models import Lane, OutboxMessage
 from bot.settings import Settings
@@ -94,7 +97,8 @@ class SlackSender:
     async def _send(self, d: Delivery) -> str:
         item, origin = d.item, d.origin
         if isinstance(item, Reply):
-            return await self.answer(origin, item.text, item.choices)
+            return await self.answer(origin, item.text, item.choices,
+                                     links=await self.links(item.choices))
         if isinstance(item, Notice):
             return await self.answer(origin, item.text, ephemeral=True)
         if isinstance(item, EditPressed):
@@ -124,13 +128,35 @@ class SlackSender:
                                               filename=item.filename, title=item.filename,
                                               initial_comment=item.caption)
             return chat
+        if isinstance(item, TeamPost):
+            return await self.post_alert(item.text, item.choices)
+        if isinstance(item, TeamFile):
+            return await self.post_file(item)
         raise TypeError(f"no Slack form for {type(item).__name__}")
 
+    async def links(self, choices: Sequence[Choice]) -> dict[str, str]:
+        """The permalinks of the messages that ``choices`` open (``<channel>:<ts>``), asked
+        with chat.getPermalink; a message Slack finds no link for gets no button."""
+        refs = sorted({c.opens for c in choices if c.opens})
+        found = await asyncio.gather(*(self.permalink(ref) for ref in refs))
+        return {ref: url for ref, url in zip(refs, found, strict=True) if url}
+
+    async def permalink(self, ref: str) -> str | None:
+        channel, _, ts = ref.partition(":")
+        if not channel or not ts:
+            return None
+        try:
+            answer = await self.client.chat_getPermalink(channel=channel, message_ts=ts)
+        except SlackApiError as exc:
+            log.info("slack: no permalink for %s: %s", ref, exc.response.get("error"))
+            return None
+        return str(answer.get("permalink") or "") or None
+
     async def answer(self, origin: dict[str, Any], text: str, choices: Sequence[Choice] = (),
-                     *, ephemeral: bool = False) -> str:
+                     *, ephemeral: bool = False, links: dict[str, str] | None = None) -> str:
         """Back where the event came from: the command's response_url, the DM, or an
         ephemeral message in a shared channel."""
-        shown = message(text, choices)
+        shown = message(text, choices, links)
         user, chat = str(origin.get("user", "")), str(origin.get("chat", ""))
         url = str(origin.get("response_url", ""))
         if url:
@@ -142,7 +168,7 @@ class SlackSender:
         if chat:
             await self.client.chat_postEphemeral(channel=chat, user=user, **shown)
             return ""
-        return await self.direct(user, "", text, choices)
+        return await self.direct(user, "", text, choices, links)
 
     async def respond(self, url: str, body: dict[str, Any]) -> None:
         if self._http is None:
@@ -182,11 +208,12 @@ class SlackSender:
         opened = await self.client.conversations_open(users=user)
         return str(opened["channel"]["id"])
 
-    async def direct(self, user: str, chat: str, text: str, choices: Sequence[Choice]) -> str:
+    async def direct(self, user: str, chat: str, text: str, choices: Sequence[Choice],
+                     links: dict[str, str] | None = None) -> str:
         """A DM (opened first when we have no DM channel yet)."""
         if not chat.startswith("D"):
             chat = await self.open_dm(user)
-        sent = await self.client.chat_postMessage(channel=chat, **message(text, choices))
+        sent = await self.client.chat_postMessage(channel=chat, **message(text, choices, links))
         return f"{sent['channel']}:{sent['ts']}"
 
     async def post_alert(self, text: str, choices: Sequence[Choice]) -> str:
@@ -197,3 +224,14 @@ class SlackSender:
             return ""
         sent = await self.client.chat_postMessage(channel=channel, **message(text, choices))
         return f"{sent['channel']}:{sent['ts']}"
+
+    async def post_file(self, item: TeamFile) -> str:
+        """A file (the digest's chart) to the managers' channel."""
+        channel = self.settings.slack_alert_channel
+        if not channel:
+            log.warning("slack: SLACK_ALERT_CHANNEL is not set; %s is not sent", item.filename)
+            return ""
+        await self.client.files_upload_v2(channel=channel, content=item.content,
+                                          filename=item.filename, title=item.filename,
+                                          initial_comment=item.caption or None)
+        return channel

@@ -15,16 +15,31 @@ MAX_CAPTION = 1024
 MAX_TOAST = 200  # answerCallbackQuery
 
 
+def message_link(ref: str) -> str | None:
+    """The link to a message the bot posted (``<chat_id>:<message_id>``), which members of the
+    chat can open: only a supergroup's messages have one (``t.me/c/<id without -100>/<n>``)."""
+    chat, _, message_id = ref.rpartition(":")
+    if not chat.startswith("-100") or not chat[4:].isdigit() or not message_id.isdigit():
+        return None
+    return f"https://t.me/c/{chat[4:]}/{message_id}"
+
+
+def button(choice: Choice) -> InlineKeyboardButton | None:
+    """A callback button, or a URL button for a choice that opens a message (None when that
+    message has no link)."""
+    if not choice.opens:
+        return InlineKeyboardButton(choice.label, callback_data=choice.value)
+    url = message_link(choice.opens)
+    return InlineKeyboardButton(choice.label, url=url) if url else None
+
+
 def keyboard(choices: Sequence[Choice], columns: int) -> InlineKeyboardMarkup | None:
     """Rows of at most ``columns`` buttons; the 0-10 scale becomes 6 + 5, which fits a phone."""
-    if not choices:
+    shown = [b for b in map(button, choices) if b is not None]
+    if not shown:
         return None
     width = max(1, min(columns, 8))
-    rows = [
-        [InlineKeyboardButton(c.label, callback_data=c.value) for c in choices[i : i + width]]
-        for i in range(0, len(choices), width)
-    ]
-    return InlineKeyboardMarkup(rows)
+    return InlineKeyboardMarkup([shown[i : i + width] for i in range(0, len(shown), width)])
 
 
 def force_reply() -> ForceReply:

@@ -41,6 +41,8 @@ from bot.messages import (
     Reply,
     ReplyFile,
     SendTo,
+    TeamFile,
+    TeamPost,
 )
 from bot.models import Lane, OutboxMessage
 from bot.settings import Settings
@@ -185,10 +187,16 @@ class TelegramSender:
         if isinstance(item, ReplyFile) and item.is_image:
             return await self.photo(chat, item, d.ref)
         if isinstance(item, ReplyFile):
-            sent = await self.bot.send_document(
-                chat, InputFile(item.content, filename=item.filename),
-                caption=clip_caption(item.caption) or None)
-            return ref(sent)
+            return await self.file(chat, item.filename, item.content, item.caption, item.mime)
+        if isinstance(item, TeamPost):
+            return await self.post_alert(item.text, item.choices)
+        if isinstance(item, TeamFile):
+            chat = await self.alert_chat()
+            if not chat:
+                log.warning("telegram: TELEGRAM_ALERT_CHAT_ID is not set; %s is not sent",
+                            item.filename)
+                return ""
+            return await self.file(chat, item.filename, item.content, item.caption, item.mime)
         raise TypeError(f"no Telegram form for {type(item).__name__}")
 
     async def photo(self, chat: str, item: ReplyFile, done: str = "") -> str:
@@ -234,6 +242,16 @@ class TelegramSender:
                         "database only")
             return ""
         return ref(await self.message(chat, text, choices, ALERT_COLUMNS))
+
+
+    async def file(self, chat: str, filename: str, content: bytes, caption: str,
+                   mime: str) -> str:
+        """A picture (``image/…``) as a photo, anything else as a document."""
+        upload = InputFile(content, filename=filename)
+        shown = clip_caption(caption) or None
+        if mime.startswith("image/"):
+            return ref(await self.bot.send_photo(chat, upload, caption=shown))
+        return ref(await self.bot.send_document(chat, upload, caption=shown))
 
 
 def ref(message: Message) -> str:

@@ -18,6 +18,8 @@ from bot.messages import (
     Reply,
     ReplyFile,
     SendTo,
+    TeamFile,
+    TeamPost,
     WebhookEvent,
 )
 
@@ -33,12 +35,15 @@ class Kind(StrEnum):
     ALERT_UPDATE = "alert_update"
     FILE = "file"
     WEBHOOK = "webhook"
+    TEAM_POST = "team_post"
+    TEAM_FILE = "team_file"
 
 
 KINDS: dict[type, Kind] = {
     Reply: Kind.REPLY, EditPressed: Kind.EDIT_PRESSED, Notice: Kind.NOTICE,
     SendTo: Kind.SEND_TO, AlertPost: Kind.ALERT_POST, AlertUpdate: Kind.ALERT_UPDATE,
-    ReplyFile: Kind.FILE, WebhookEvent: Kind.WEBHOOK,
+    ReplyFile: Kind.FILE, WebhookEvent: Kind.WEBHOOK, TeamPost: Kind.TEAM_POST,
+    TeamFile: Kind.TEAM_FILE,
 }
 TYPES: dict[Kind, type] = {kind: cls for cls, kind in KINDS.items()}
 
@@ -52,8 +57,9 @@ def dumps(item: Outbound) -> str:
     fields: dict[str, Any] = {}
     for f in dataclasses.fields(item):
         value = getattr(item, f.name)
-        if f.name == "choices":
-            value = [[c.label, c.value] for c in value]
+        if f.name == "choices":  # [label, value], and a link's message: [label, "", ref]
+            value = [[c.label, c.value, c.opens] if c.opens else [c.label, c.value]
+                     for c in value]
         elif isinstance(value, bytes):
             value = base64.b64encode(value).decode("ascii")
         fields[f.name] = value
@@ -64,8 +70,8 @@ def loads(kind: str, payload: str) -> Outbound:
     cls = TYPES[Kind(kind)]
     fields = json.loads(payload)
     if "choices" in fields:
-        fields["choices"] = tuple(Choice(label, value) for label, value in fields["choices"])
-    if cls is ReplyFile:
+        fields["choices"] = tuple(Choice(*pair) for pair in fields["choices"])
+    if cls in (ReplyFile, TeamFile):
         fields["content"] = base64.b64decode(fields["content"])
     item: Outbound = cls(**fields)
     return item

@@ -14,13 +14,16 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from bot.delivery import codec, pacing
-from bot.messages import AlertPost, AlertUpdate, Outbound, SendTo
+from bot.messages import AlertPost, AlertUpdate, Outbound, SendTo, TeamFile, TeamPost
 from bot.models import OUTBOX_WAITING, Alert, Lane, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 
 ALERTS = "alerts"
-"""The destination of every alert post and edit: the channel's managers' chat."""
+"""The destination of every alert post and edit (and of the digest's team posts): the
+channel's managers' chat."""
+TEAM = (AlertPost, AlertUpdate, TeamPost, TeamFile)
+"""What goes to the managers' chat of its own ``channel``."""
 MAX_ATTEMPTS = 8
 """Failures without a ``retry_after`` before a message is given up (429s do not count)."""
 MAX_RATE_LIMITED = 100
@@ -78,7 +81,7 @@ class Planned:
 def destination_of(item: Outbound, channel: str, chat_id: str, user_id: str) -> str:
     """Where ``item`` goes: the managers' chat, another person, or back where the event
     came from (its chat, else the person)."""
-    if isinstance(item, AlertPost | AlertUpdate):
+    if isinstance(item, TEAM):
         return ALERTS
     if isinstance(item, SendTo):
         return f"chat:{item.chat_id}" if item.chat_id else f"user:{item.user_id}"
@@ -86,7 +89,7 @@ def destination_of(item: Outbound, channel: str, chat_id: str, user_id: str) -> 
 
 
 def channel_of(item: Outbound, channel: str) -> str:
-    return item.channel if isinstance(item, SendTo | AlertPost | AlertUpdate) else channel
+    return item.channel if isinstance(item, (SendTo, *TEAM)) else channel
 
 
 def enqueue(session: Session, planned: Sequence[Planned], *, channel: str, chat_id: str,
@@ -105,7 +108,7 @@ def enqueue(session: Session, planned: Sequence[Planned], *, channel: str, chat_
                 col(OutboxMessage.status) == OutboxStatus.PENDING,
             ).values(status=OutboxStatus.SUPERSEDED))
         lane = plan.lane if plan.lane is not None else (
-            Lane.ALERT if isinstance(item, AlertPost | AlertUpdate) else Lane.REPLY)
+            Lane.ALERT if isinstance(item, TEAM) else Lane.REPLY)
         rows.append(OutboxMessage(
             channel=channel_of(item, channel),
             destination=destination_of(item, channel, chat_id, user_id)[:128],

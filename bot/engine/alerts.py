@@ -40,6 +40,12 @@ class Alerts:
         notes = [] if new else store.notes(session=session, alert_id=_id(alert))
         return alert_text(alert, answer, customer, notes, tm), alert_choices(alert, tm)
 
+    def view_of(self, session: Session, alert: Alert) -> tuple[str, tuple[Choice, ...]]:
+        """The alert's message and buttons as they stand."""
+        answer = session.get(Answer, alert.answer_id)
+        assert answer is not None
+        return self._view(session, alert, answer, session.get(Respondent, answer.respondent_id))
+
     def refreshed(self, session: Session, alert: Alert) -> AlertUpdate:
         # Read fresh: a comment committed while this event waited for the alert lock shows.
         answer = session.get(Answer, alert.answer_id, populate_existing=True)
@@ -51,7 +57,7 @@ class Alerts:
     # ------------------------------------------------------------------ customers' side
 
     def raise_for(self, turn: Turn, answer: Answer) -> None:
-        alert = store.create_alert(session=turn.session, answer=answer)
+        alert = store.create_alert(session=turn.session, answer=answer, at=self.config.clock())
         webhooks.alert_created(self.config, turn.session, alert, answer)
         text, choices = self._view(turn.session, alert, answer, turn.person, new=True)
         turn.send(AlertPost(turn.channel, _id(alert), text, choices),

@@ -31,11 +31,15 @@ from bot.engine.alerts import Alerts
 from bot.engine.campaigns import Campaigns
 from bot.engine.chatsend import ChatSends
 from bot.engine.conversation import Conversation
+from bot.engine.digests import ChartMaker
+from bot.engine.escalation import Escalation
 from bot.engine.lookups import Lookups
 from bot.engine.outcomes import Outcomes
 from bot.engine.outreach import Outreach, Recipient
 from bot.engine.queues import EVENT_LEASE, Queues
 from bot.engine.said import Said
+from bot.engine.schedules import Schedules
+from bot.engine.team import TeamCommands, team_word
 from bot.engine.transient import DatabaseDown, retrying
 from bot.engine.turn import EngineConfig, Turn
 from bot.i18n import Translator, negotiate, translator
@@ -43,9 +47,11 @@ from bot.messages import EditPressed, Inbound, Notice, Outbound, Reply, ReplyFil
 from bot.metrics import METRICS
 from bot.models import InboxStatus, Lane, OutboxMessage, Respondent, utcnow
 from bot.reports import ManagerContext, manager_reply
+from bot.reports.digest import trend_chart
 from bot.style import ChannelStyle
 from bot.surveys import SurveyCatalog
 from bot.text import clean_inbound
+from bot.weekly import WeeklyTime
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +63,7 @@ PRUNE_EVERY = 1000
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
-class Engine(Outreach, Campaigns, ChatSends, Lookups):
+class Engine(Outreach, Campaigns, ChatSends, Lookups, Schedules):
     """The channel-agnostic survey bot."""
 
     def __init__(
@@ -77,16 +83,28 @@ class Engine(Outreach, Campaigns, ChatSends, Lookups):
         campaign_rules: CampaignRules | None = None,
         webhooks: bool = False,
         value_attribute: str = "",
+        escalate_after: timedelta = timedelta(0),
+        digest: WeeklyTime | None = None,
+        team_chats: Sequence[str] = (),
+        own_chats: Sequence[str] = (),
+        digest_chart: ChartMaker = trend_chart,
     ) -> None:
+        """``team_chats``: the channels whose managers' chat is set (the digest and the
+        escalated alerts go there); ``own_chats``: the channels this deployment runs (where a
+        manager's own digest can go); ``digest_chart``: the digest's trend chart."""
         self.db = db
         self.config = EngineConfig(
             surveys=surveys, managers=dict(managers), manager_locale=manager_locale,
             default_locale=default_locale, channel_locales=dict(channel_locales or {}),
             comment_max_length=comment_max_length, resurvey_erased=resurvey_erased,
             report_zone=ZoneInfo(report_timezone), clock=clock, webhooks=webhooks,
-            campaign_rules=campaign_rules or CampaignRules(),
+            campaign_rules=campaign_rules or CampaignRules(), escalate_after=escalate_after,
+            digest=digest, team_chats=tuple(team_chats), own_chats=tuple(own_chats),
             value_attribute=value_attribute)
         self.alerts = Alerts(self.config)
+        self.escalation = Escalation(self.config, self.alerts)
+        self.team = TeamCommands(self.config)
+        self.digest_chart = digest_chart
         self.conversation = Conversation(self.config, self.alerts)
         self.account = Account(self.config, self.conversation, self.alerts)
         self.outcomes = Outcomes(self.config, self.alerts)
@@ -308,6 +326,8 @@ class Engine(Outreach, Campaigns, ChatSends, Lookups):
             account.export(turn)
         elif command == "cancel":
             account.cancel(turn)
+        elif command in METRICS and turn.is_manager and (word := team_word(args)):
+            self.team.on_command(turn, *word)
         elif command in METRICS:  # a manager's /nps … was answered by _summary
             turn.say(Reply(turn.t.gettext("Sorry, this command is only for managers.")))
         else:
@@ -322,6 +342,7 @@ class Engine(Outreach, Campaigns, ChatSends, Lookups):
         metric = inbound.command
         if (inbound.choice is not None or metric is None or metric not in METRICS
                 or send_args(inbound.text or "") is not None
+                or team_word(inbound.text or "") is not None
                 or not self.is_manager(inbound.channel, inbound.user_id)):
             return None
         with Session(self.db.read_engine) as session:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -15,6 +15,7 @@ from bot.messages import Inbound, Outbound
 from bot.models import Respondent, utcnow
 from bot.style import SLASH, ChannelStyle
 from bot.surveys import SurveyCatalog
+from bot.weekly import WeeklyTime
 
 
 @dataclass
@@ -39,6 +40,16 @@ class EngineConfig:
     """Cooldown, quiet hours and reminders of campaigns (the settings)."""
     value_attribute: str = ""
     """VALUE_ATTRIBUTE: the numeric customer attribute of ``/nps value``."""
+    escalate_after: timedelta = timedelta(0)
+    """ALERT_ESCALATE_AFTER: an alert open (nobody claimed it) this long is posted again to
+    the managers' chat once; zero: never."""
+    digest: WeeklyTime | None = None
+    """DIGEST_SCHEDULE; None: no digest."""
+    team_chats: tuple[str, ...] = ()
+    """The channels this deployment runs whose managers' chat is set: the digest and the
+    escalated alerts go there."""
+    own_chats: tuple[str, ...] = ()
+    """The channels this deployment runs: where a manager's own digest can go."""
 
     def is_manager(self, channel: str, user_id: str) -> bool:
         return user_id in self.managers.get(channel, frozenset())

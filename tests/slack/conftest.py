@@ -39,6 +39,7 @@ async def serving(settings_for: Callable[..., Any],
     """The app served on 127.0.0.1 with a fresh stand-in, until the block ends."""
     async with SlackAPIStandIn() as api:
         api.add_user(MANAGER, "Maria Popescu", "en-GB")
+        api.joined.add(ALERTS)  # the managers' channel: the bot posts the alerts there
         settings = settings_for(api, **overrides)
         engine = build_engine(settings)
         app = build_web_app(engine, settings, plan(settings, "web"))

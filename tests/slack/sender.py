@@ -75,7 +75,9 @@ class SlackSender:
             "trigger_id": trigger_id or f"trig-{self.prefix}{n}",
             "response_url": self.api.response_url(channel),
             "actions": [{"type": "button", "action_id": button["action_id"], "block_id":
-                         "choices", "value": button["value"], "text": button["text"],
+                         "choices", "text": button["text"],
+                         # a link button carries its url, the others their value
+                         **{k: button[k] for k in ("value", "url") if k in button},
                          "action_ts": f"{time.time():.6f}{n}"}],
         }
         if channel:

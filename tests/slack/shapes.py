@@ -34,9 +34,16 @@ def block_problem(blocks: Any, surface: str = "message") -> str | None:
             if not isinstance(text, str) or not text or _units(text) > MAX_SECTION:
                 return "invalid_blocks"
         elif kind == "actions":
-            for element in block.get("elements") or []:
+            elements = block.get("elements") or []
+            if not 1 <= len(elements) <= 25:
+                return "invalid_blocks"
+            for element in elements:
                 label = (element.get("text") or {}).get("text") or ""
                 if not label or _units(label) > 75 or len(element.get("value") or "") > 2000:
+                    return "invalid_blocks"
+                url = element.get("url")
+                if url is not None and (not str(url).startswith(("http://", "https://"))
+                                        or len(str(url)) > 3000):
                     return "invalid_blocks"
     return None
 

@@ -388,6 +388,13 @@ class SlackAPIStandIn(LimitsAndFaults):
         self.messages[key].update(text=p.get("text", ""), blocks=p.get("blocks") or [])
         return {"ok": True, "channel": key[0], "ts": key[1], "text": p.get("text", "")}
 
+    def _m_chat_getPermalink(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(p.get("channel", "")), str(p.get("message_ts", ""))
+        if (channel, ts) not in self.messages:
+            return {"ok": False, "error": "message_not_found"}
+        return {"ok": True, "channel": channel, "permalink":
+                f"https://survey-test.slack.com/archives/{channel}/p{ts.replace('.', '')}"}
+
     def _m_chat_postEphemeral(self, _p: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "message_ts": self._ts_now()}
 
