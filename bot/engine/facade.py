@@ -179,7 +179,7 @@ class Engine(Outreach, Campaigns, ChatSends, Lookups):
                 return Said()
             turn = self._turn(session, inbound)
             if summary is not None:
-                turn.say(Reply(summary))
+                turn.say(Reply(summary) if isinstance(summary, str) else summary)
             elif prepared is not None:
                 turn.say(*prepared)
             else:
@@ -305,11 +305,11 @@ class Engine(Outreach, Campaigns, ChatSends, Lookups):
         else:
             account.help(turn)
 
-    def _summary(self, inbound: Inbound) -> str | None:
-        """A manager's ``/nps summary …`` (any metric), read on the read-only connection in
-        its own transaction before the event's write transaction, which then holds the write
-        lock (SQLite's only one) just for the event id and the person's row; None for any
-        other event."""
+    def _summary(self, inbound: Inbound) -> str | ReplyFile | None:
+        """A manager's ``/nps summary …`` (any metric; ``trend`` and ``chart``: an image), read
+        on the read-only connection in its own transaction before the event's write
+        transaction, which then holds the write lock (SQLite's only one) just for the event id
+        and the person's row; None for any other event."""
         metric = inbound.command
         if (inbound.choice is not None or metric is None or metric not in METRICS
                 or send_args(inbound.text or "") is not None

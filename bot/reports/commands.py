@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.i18n import Translator
+from bot.messages import ReplyFile
 from bot.periods import FORMS, UTC_ZONE, PeriodError, parse_period
 from bot.reports.queries import SPLITS, build_report
 from bot.reports.render import render_report
@@ -28,10 +29,13 @@ def split_names() -> str:
 def manager_help_line(t: Translator, commands: Mapping[str, str]) -> str:
     """The managers' line of /help, naming every period form and split; ``commands`` is how
     the reader writes each metric's command, by metric name."""
+    from bot.reports.chart_commands import chart_help_line
+
     return t.gettext(
         "For managers: {nps} summary [{periods}] [by {splits}], and the same with {csat} and "
         "{ces}."
-    ).format_map({**commands, "periods": period_forms(), "splits": split_names()})
+    ).format_map({**commands, "periods": period_forms(), "splits": split_names()}) + "\n" + \
+        chart_help_line(t, dict(commands))
 
 
 def usage(cmd: str, t: Translator) -> str:
@@ -90,9 +94,14 @@ def parse_summary_args(args: str) -> SummaryArgs | str | None:
 
 def manager_command(session: Session, metric: str, args: str, t: Translator, now: datetime,
                     cmd: str, *, zone: ZoneInfo = UTC_ZONE,
-                    surveys: SurveyCatalog | None = None) -> str:
-    """Answer ``/nps summary 30d by channel`` and friends; ``zone`` is REPORT_TIMEZONE,
-    ``surveys`` the catalog (whose surveys' invitations count for the metric)."""
+                    surveys: SurveyCatalog | None = None) -> str | ReplyFile:
+    """Answer ``/nps summary 30d by channel`` and friends (``/nps trend``, ``/nps chart``: an
+    image, :mod:`.chart_commands`); ``zone`` is REPORT_TIMEZONE, ``surveys`` the catalog
+    (whose surveys' invitations count for the metric)."""
+    from bot.reports.chart_commands import chart_command, wants_chart
+
+    if wants_chart(args):
+        return chart_command(session, metric, args, t, now, cmd, zone=zone)
     parsed = parse_summary_args(args)
     if parsed is None:
         return usage(cmd, t)
