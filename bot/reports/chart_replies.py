@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.charts import Chart, ChartPoint, ChartTexts, render_distribution, render_trend
+from bot.charts import Chart, ChartPoint, ChartTexts, Fonts, render_distribution, render_trend
 from bot.i18n import Translator
 from bot.messages import ReplyFile
 from bot.metrics import METRICS
@@ -72,8 +72,7 @@ def trend_texts(report: TrendReport, t: Translator) -> ChartTexts:
         score=t.ngettext("at least {min} answer", "at least {min} answers",
                          SAMPLE_FLOOR).format(min=SAMPLE_FLOOR),
         margin=t.gettext("margin of error ({level})").format(level=t.percent(CONFIDENCE)),
-        too_few=t.ngettext("fewer than {min} answer: too few to trust",
-                           "fewer than {min} answers: too few to trust",
+        too_few=t.ngettext("fewer than {min} answer", "fewer than {min} answers",
                            SAMPLE_FLOOR).format(min=SAMPLE_FLOOR),
     )
 
@@ -97,9 +96,10 @@ def with_words(lines: list[str], chart: Chart) -> str:
     return "\n".join(lines)
 
 
-def trend_reply(report: TrendReport, t: Translator) -> ReplyFile:
+def trend_reply(report: TrendReport, t: Translator, fonts: Fonts | None = None) -> ReplyFile:
+    """The chart and its caption; ``fonts`` the system's unless given (tests give them)."""
     chart = render_trend(chart_points(report), metric=report.metric,
-                         texts=trend_texts(report, t))
+                         texts=trend_texts(report, t), fonts=fonts)
     period = report.period
     assert period.first is not None
     name = f"{report.metric}-trend-{report.grain}-{period.first}-{period.last}.png"
@@ -107,9 +107,10 @@ def trend_reply(report: TrendReport, t: Translator) -> ReplyFile:
 
 
 def distribution_reply(metric: str, period: Period, counts: Mapping[int, int],
-                       t: Translator) -> ReplyFile:
+                       t: Translator, fonts: Fonts | None = None) -> ReplyFile:
     metric = METRICS[metric].key
-    chart = render_distribution(counts, metric=metric, texts=distribution_texts(metric, period, t))
+    chart = render_distribution(counts, metric=metric,
+                                texts=distribution_texts(metric, period, t), fonts=fonts)
     lines = [distribution_title(metric, period, t), *headline_lines(metric, dict(counts), t)]
     first = period.first.isoformat() if period.first else "all"
     name = f"{metric}-chart-{first}-{period.last}.png"
