@@ -8,6 +8,7 @@ about a platform SDK.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 Channel = str
 """A channel name: ``"console"``, ``"telegram"`` or ``"slack"``."""
@@ -118,15 +119,33 @@ class AlertUpdate:
     choices: tuple[Choice, ...] = field(default=())
 
 
+class Mime(StrEnum):
+    """The kinds of file the bot sends, one definition each."""
+
+    JSON = "application/json"
+    CSV = "text/csv"
+    PNG = "image/png"
+
+
+IMAGES = frozenset({Mime.PNG})
+"""Files shown as a picture: a Telegram photo, a Slack image the channel may see."""
+
+
 @dataclass(frozen=True, slots=True)
 class ReplyFile:
-    """Send a file to the chat the inbound came from (Telegram ``sendDocument``, a Slack file
-    upload, a file written by the console), with ``caption`` beside it."""
+    """Send a file to the chat the inbound came from, with ``caption`` beside it: an image
+    (:data:`IMAGES`) as a picture (Telegram ``sendPhoto``; on Slack in the channel asked in when
+    the bot is there, else the DM), any other file as a document (Telegram ``sendDocument``, a
+    Slack upload to the DM); the console writes it and prints its path."""
 
     filename: str
     content: bytes
     caption: str = ""
-    mime: str = "application/json"
+    mime: str = Mime.JSON
+
+    @property
+    def is_image(self) -> bool:
+        return self.mime in IMAGES
 
 
 @dataclass(frozen=True, slots=True)

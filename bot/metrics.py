@@ -39,6 +39,8 @@ class Metric:
     """The headline under 30 answers (a net metric's shows no margin)."""
     method_note: str | None = None
     """The method, named under the headline (CES 2.0)."""
+    score_axis: str = ""
+    """What a trend chart's score axis shows (:mod:`bot.charts.wording`); empty: the label."""
 
     def __post_init__(self) -> None:
         if tuple(self.bucket_labels) != self.measure.buckets:
@@ -100,6 +102,7 @@ NPS = Metric(
     command_help=N_("NPS summary, e.g. /nps summary 30d"),
     score_line=N_("NPS {score} ± {margin} (n = {n})"),
     score_line_few=N_("NPS {score} (n = {n})"),
+    score_axis=N_("NPS, from −100 to +100"),
 )
 _CSAT_LINE = N_("CSAT {share} satisfied (4–5), mean {mean} (n = {n}); {level} interval "
                 "{low}–{high}")
@@ -114,6 +117,7 @@ CSAT = Metric(
     command_help=N_("CSAT summary"),
     score_line=_CSAT_LINE,
     score_line_few=_CSAT_LINE,
+    score_axis=N_("Satisfied (4–5), percent of answers"),
 )
 _CES_LINE = N_("CES {share} agree it was easy (5–7), mean {mean} of 7 (n = {n}); {level} "
                "interval {low}–{high}")
@@ -128,6 +132,7 @@ CES = Metric(
     command_help=N_("CES summary"),
     score_line=_CES_LINE,
     score_line_few=_CES_LINE,
+    score_axis=N_("Agree it was easy (5–7), percent of answers"),
     method_note=N_("Method: CES 2.0, agreement on a 1–7 scale."),
 )
 

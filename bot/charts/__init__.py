@@ -8,8 +8,9 @@ from __future__ import annotations
 from bot.charts.distribution import render_distribution
 from bot.charts.fonts import Fonts, latin_only, system_fonts
 from bot.charts.points import ChartPoint
+from bot.charts.reply import chart_reply
 from bot.charts.texts import Chart, ChartTexts
 from bot.charts.trend import render_trend
 
-__all__ = ["Chart", "ChartPoint", "ChartTexts", "Fonts", "latin_only", "render_distribution",
-           "render_trend", "system_fonts"]
+__all__ = ["Chart", "ChartPoint", "ChartTexts", "Fonts", "chart_reply", "latin_only",
+           "render_distribution", "render_trend", "system_fonts"]

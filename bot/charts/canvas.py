@@ -68,9 +68,9 @@ class Words:
         if (prop := self.font(y, size=style.LABEL_SIZE)) is not None:
             axes.set_ylabel(y, fontproperties=prop, parse_math=False)
 
-    def legend(self, axes: Axes, entries: Sequence[tuple[Artist, str, str]]) -> None:
-        """A legend of the entries (handle, word, caption mark) whose words can be drawn; the
-        others go to the caption with their mark."""
+    def legend(self, figure: Figure, entries: Sequence[tuple[Artist, str, str]]) -> None:
+        """A legend in one row under the title, of the entries (handle, word, caption mark)
+        whose words can be drawn; the others go to the caption with their mark."""
         shown = []
         for handle, word, mark in entries:
             prop = self.font(word, size=style.SMALL_SIZE + 1, mark=mark)
@@ -78,9 +78,11 @@ class Words:
                 shown.append((handle, word, prop))
         if not shown:
             return
-        legend = axes.legend([h for h, _, _ in shown], [w for _, w, _ in shown],
-                             frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                             borderaxespad=0)
+        legend = figure.legend([h for h, _, _ in shown], [w for _, w, _ in shown],
+                               frameon=False, loc="upper left", ncols=len(shown),
+                               bbox_to_anchor=(style.MARGINS["left"], style.LEGEND_Y),
+                               borderaxespad=0, borderpad=0, handletextpad=0.5,
+                               columnspacing=1.8)
         for text, (_, _, prop) in zip(legend.get_texts(), shown, strict=True):
             text.set_fontproperties(prop)
 

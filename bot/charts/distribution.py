@@ -11,7 +11,7 @@ from bot.charts import style
 from bot.charts.canvas import DrawnChart, Words, new_figure
 from bot.charts.fonts import Fonts, system_fonts
 from bot.charts.texts import Chart, ChartTexts
-from scoring import measure
+from bot.metrics import METRICS
 
 
 def render_distribution(counts: Mapping[int, int], *, metric: str, texts: ChartTexts,
@@ -23,7 +23,7 @@ def render_distribution(counts: Mapping[int, int], *, metric: str, texts: ChartT
 
 def draw_distribution(counts: Mapping[int, int], *, metric: str, texts: ChartTexts,
                       fonts: Fonts | None = None) -> DrawnChart:
-    m = measure(metric)
+    m = METRICS[metric].measure
     low, high = m.scale
     off_scale = sorted(s for s in counts if not low <= s <= high)
     if off_scale:
@@ -55,5 +55,5 @@ def draw_distribution(counts: Mapping[int, int], *, metric: str, texts: ChartTex
     for bucket in m.buckets:
         swatch = style.swatch(m, bucket)
         entries.append((Patch(color=swatch.colour), texts.buckets.get(bucket, ""), swatch.mark))
-    words.legend(axes, entries)
+    words.legend(figure, entries)
     return DrawnChart(figure, words)

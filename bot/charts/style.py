@@ -9,10 +9,10 @@ from scoring import Kind, Measure
 WIDTH_IN, HEIGHT_IN, DPI = 10.0, 5.6, 120
 """1,200 × 672 pixels: sharp on a phone, well under Telegram's photo limits."""
 
-MARGINS = {"left": 0.08, "right": 0.79, "bottom": 0.17, "top": 0.84}
-"""The plot's place in the figure (fractions): room for the title and the n row above, the
-rotated period labels below, the legend on the right."""
-TITLE_Y = 0.975
+MARGINS = {"left": 0.08, "right": 0.975, "bottom": 0.17, "top": 0.82}
+"""The plot's place in the figure (fractions): room for the title, the legend in one row and
+the n row above, the rotated period labels below."""
+TITLE_Y, LEGEND_Y = 0.975, 0.92
 
 TITLE_SIZE, LABEL_SIZE, TICK_SIZE, SMALL_SIZE = 14.0, 11.0, 9.0, 8.0
 

@@ -15,7 +15,8 @@ from bot.charts.canvas import DrawnChart, Words, new_figure
 from bot.charts.fonts import Fonts, system_fonts
 from bot.charts.points import ChartPoint
 from bot.charts.texts import Chart, ChartTexts
-from scoring import Kind, Measure, measure
+from bot.metrics import METRICS
+from scoring import Kind, Measure
 
 MAX_PERIOD_LABELS = 13
 """More points than this: every k-th period is labelled (each keeps its tick and its n)."""
@@ -32,7 +33,7 @@ def render_trend(points: Sequence[ChartPoint], *, metric: str, texts: ChartTexts
 
 def draw_trend(points: Sequence[ChartPoint], *, metric: str, texts: ChartTexts,
                fonts: Fonts | None = None) -> DrawnChart:
-    m = measure(metric)
+    m = METRICS[metric].measure
     words = Words(fonts or system_fonts())
     figure = new_figure()
     axes = figure.add_subplot()
@@ -52,7 +53,7 @@ def draw_trend(points: Sequence[ChartPoint], *, metric: str, texts: ChartTexts,
         entries.append((Line2D([], [], linestyle="none", marker="o", markerfacecolor="white",
                                markeredgecolor=style.FEW, markeredgewidth=1.5),
                         texts.too_few, style.FEW_MARK))
-    words.legend(axes, entries)
+    words.legend(figure, entries)
     return DrawnChart(figure, words)
 
 
