@@ -95,7 +95,7 @@ def test_png_files(cli: Callable[..., tuple[int, bytes, str]], tmp_path: Path) -
     code, out, err = cli("trend", "--period", "3w", "--format", "png", "-o", str(target),
                          "--lang", "zh")
     assert code == 0, err
-    assert out == b"" and err.startswith("NPS 周趋势 · 3w")  # the caption, on stderr
+    assert out == b"" and err.startswith("NPS 周度趋势 · 3w")  # the caption, on stderr
     image = Image.open(target)
     assert image.format == "PNG" and image.size[0] >= 600
     code, out, err = cli("trend", "--format", "png")  # stdout, not a terminal here
@@ -103,7 +103,7 @@ def test_png_files(cli: Callable[..., tuple[int, bytes, str]], tmp_path: Path) -
     bars = tmp_path / "bars.png"
     code, out, err = cli("summary", "--period", "30d", "--format", "png", "-o", str(bars))
     assert code == 0, err
-    assert Image.open(bars).format == "PNG" and err.startswith("NPS answers by score · 30d")
+    assert Image.open(bars).format == "PNG" and err.startswith("NPS: answers by score · 30d")
     # The summary's own headline: (35 − 10) / 45 = +55.6, 1.96 · √((1 − .556²) / 45) = 24.3.
     assert "NPS +56 ± 24.3 (n = 45)" in err
     code, _, _ = cli("summary", "--period", "30d", "--format", "json", "-o",

@@ -135,10 +135,10 @@ def test_the_distribution_chart(boss_of: Callable[[str], Person]) -> None:
     with Session(boss.engine.db.read_engine) as s:
         report = build_report(s, "nps", parse_period("30d", NOW, boss.engine.report_zone))
     lines = sent.caption.splitlines()
-    assert lines[0] == "NPS answers by score · 30d (Oct 26\u2009–\u2009Nov 24, 2026)"
+    assert lines[0] == "NPS: answers by score · 30d (Oct 26\u2009–\u2009Nov 24, 2026)"
     assert lines[1:] == headline_lines("nps", report.current, translator("en"))
     assert the_file(boss.command("nps", "chart")).caption.startswith(
-        "NPS answers by score · 30d")  # the summary's default period
+        "NPS: answers by score · 30d")  # the summary's default period
 
 
 @pytest.mark.parametrize("lang", ["ro", "zh"])
@@ -150,12 +150,12 @@ def test_captions_in_the_managers_language(boss_of: Callable[[str], Person], lan
         assert trend.caption.startswith("NPS pe săptămâni · 16w (10 aug.\u2009–\u200924 nov. 2026)")
         assert "Pe întreaga perioadă: +" in trend.caption
         assert "o creștere semnificativă statistic." in trend.caption
-        assert chart.caption.startswith("Răspunsuri NPS pe scoruri · 90d")
+        assert chart.caption.startswith("NPS: răspunsuri pe scoruri · 90d")
     else:
-        assert trend.caption.startswith("NPS 周趋势 · 16w（2026年8月10日至11月24日）")
+        assert trend.caption.startswith("NPS 周度趋势 · 16w（2026年8月10日至11月24日）")
         assert "整个时间段：后半段与前半段相比变化 +" in trend.caption
         assert "上升具有统计显著性" in trend.caption
-        assert chart.caption.startswith("NPS 各分值回答分布 · 90d") and CJK.search(chart.caption)
+        assert chart.caption.startswith("NPS：各分值的回答数 · 90d") and CJK.search(chart.caption)
     for sent in (trend, chart):
         png_size(sent.content)
         assert "Over the period" not in sent.caption and "answers" not in sent.caption
@@ -168,16 +168,19 @@ def test_words_no_font_draws_go_into_the_caption(boss_of: Callable[[str], Person
         period = trend_period("8w", Grain.WEEK, NOW, engine.report_zone)
         report = build_trend(session, "nps", period, Grain.WEEK)
         counts = build_report(session, "nps", parse_period("30d", NOW, engine.report_zone))
-    plain = trend_reply(report, t, fonts=latin_only())
-    lines = plain.caption.splitlines()
-    title = "NPS 周趋势 · 8w（2026年10月5日至11月24日）"
-    assert lines[0] == title and lines.count(title) == 1  # said once, though not drawn
-    assert "周" in lines[1].split(" · ") and "● 至少 30 条回答" in lines[1]
-    assert lines[2:] == trend_reply(report, t).caption.splitlines()[1:]  # the rest as ever
+    drawn = trend_reply(report, t).caption.splitlines()  # a CJK font is installed here
+    plain = trend_reply(report, t, fonts=latin_only()).caption.splitlines()
+    title = "NPS 周度趋势 · 8w（2026年10月5日至11月24日）"
+    assert drawn[0] == title
+    assert plain.count(title) == 1  # not drawn, and said once
+    words = plain[:plain.index(title)]  # the words the chart could not draw come first
+    assert "周" in words and "NPS（−100 至 +100）" in words and "○ 回答过少" in words
+    assert plain[plain.index(title):] == drawn  # then the caption as ever
     bars = distribution_reply("nps", counts.period, counts.current, t, fonts=latin_only())
-    assert "评分" in bars.caption and "回答数" in bars.caption
-    english = trend_reply(report, translator("en"), fonts=latin_only())
-    assert english.caption.splitlines()[1].startswith("• ")  # every English word was drawn
+    assert "分值" in bars.caption and "回答数" in bars.caption
+    english = trend_reply(report, translator("en"), fonts=latin_only()).caption.splitlines()
+    assert english == trend_reply(report, translator("en")).caption.splitlines()
+    assert english[0].startswith("NPS by week · 8w")  # every English word was drawn
 
 
 @pytest.mark.parametrize(("lang", "grain_error", "usage"), [

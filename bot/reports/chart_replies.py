@@ -1,28 +1,37 @@
 """A trend or a distribution as the image a manager gets in chat: the points handed to
 :mod:`bot.charts` (figures as the summary rounds them), the chart's words in the reader's
-language, and the caption, a short text version of the chart, with the words the chart could
-not draw (no font for them) added to it."""
+language (:mod:`bot.charts.wording`, titled with the period), and the caption, a short text
+version of the chart, after the words the chart could not draw (no font for them)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
-from bot.charts import Chart, ChartPoint, ChartTexts, Fonts, render_distribution, render_trend
+from bot.charts import (
+    Chart,
+    ChartPoint,
+    ChartTexts,
+    Fonts,
+    chart_reply,
+    render_distribution,
+    render_trend,
+    wording,
+)
 from bot.i18n import Translator
 from bot.messages import ReplyFile
 from bot.metrics import METRICS
 from bot.periods import Period
 from bot.prompts import metric_label
-from bot.reports.figures import SAMPLE_FLOOR, Headline
-from bot.reports.labels import bucket_names, span_text
-from bot.reports.render import CONFIDENCE, headline_lines
+from bot.reports.figures import Headline
+from bot.reports.labels import span_text
+from bot.reports.render import headline_lines
 from bot.reports.trend import TrendReport
 from bot.reports.trend_text import caption_lines
 from bot.reports.trend_text import title as trend_title
 from scoring import Kind
 from scoring.trend import Grain, Point
 
-PNG = "image/png"
 NPS_RANGE = (-100.0, 100.0)
 
 
@@ -53,47 +62,29 @@ def chart_points(report: TrendReport) -> list[ChartPoint]:
             for p, h in zip(report.points, report.headlines, strict=True)]
 
 
-def score_axis(metric: str, t: Translator) -> str:
-    """What the score is: ``NPS: Promoters (9–10) − Detractors (0–6)``, ``CSAT: Satisfied
-    (4–5)``."""
-    spec = METRICS[metric]
-    names = bucket_names(metric, t)
-    good = " + ".join(names[b] for b in spec.buckets if b in spec.good)
-    if spec.kind is Kind.NET:
-        return f"{metric_label(metric, t)}: {good} − {names[spec.worst]}"
-    return f"{metric_label(metric, t)}: {good}"
-
-
 def trend_texts(report: TrendReport, t: Translator) -> ChartTexts:
-    return ChartTexts(
-        title=trend_title(report, t),
-        score_axis=score_axis(report.metric, t),
-        period_axis=t.gettext("Week") if report.grain is Grain.WEEK else t.gettext("Month"),
-        score=t.ngettext("at least {min} answer", "at least {min} answers",
-                         SAMPLE_FLOOR).format(min=SAMPLE_FLOOR),
-        margin=t.gettext("margin of error ({level})").format(level=t.percent(CONFIDENCE)),
-        too_few=t.ngettext("fewer than {min} answer", "fewer than {min} answers",
-                           SAMPLE_FLOOR).format(min=SAMPLE_FLOOR),
-    )
+    """The chart's words (:mod:`bot.charts.wording`), titled with the period and its dates."""
+    return replace(wording.trend_texts(METRICS[report.metric], t,
+                                       monthly=report.grain is Grain.MONTH),
+                   title=trend_title(report, t))
 
 
 def distribution_title(metric: str, period: Period, t: Translator) -> str:
-    return t.gettext("{metric} answers by score · {label} ({span})").format(
+    return t.gettext("{metric}: answers by score · {label} ({span})").format(
         metric=metric_label(metric, t), label=period.label, span=span_text(period, t))
 
 
 def distribution_texts(metric: str, period: Period, t: Translator) -> ChartTexts:
-    return ChartTexts(title=distribution_title(metric, period, t), scale_axis=t.gettext("Score"),
-                      count_axis=t.gettext("Answers"), buckets=bucket_names(metric, t))
+    return replace(wording.distribution_texts(METRICS[metric], t),
+                   title=distribution_title(metric, period, t))
 
 
-def with_words(lines: list[str], chart: Chart) -> str:
-    """The caption: ``lines``, and after the first (the title) the words the chart could not
-    draw that the lines do not already say."""
-    words = [w for w in chart.caption_words if w not in lines]
-    if words:
-        lines = [lines[0], " · ".join(words), *lines[1:]]
-    return "\n".join(lines)
+def as_reply(chart: Chart, name: str, lines: list[str]) -> ReplyFile:
+    """The image with ``lines`` as its caption, after the words the chart could not draw
+    (:func:`bot.charts.chart_reply`) that the lines do not already say (the title)."""
+    unsaid = [w for w in chart.caption_words if w not in lines]
+    return chart_reply(replace(chart, caption_words=unsaid), filename=name,
+                       caption="\n".join(lines))
 
 
 def trend_reply(report: TrendReport, t: Translator, fonts: Fonts | None = None) -> ReplyFile:
@@ -103,7 +94,7 @@ def trend_reply(report: TrendReport, t: Translator, fonts: Fonts | None = None) 
     period = report.period
     assert period.first is not None
     name = f"{report.metric}-trend-{report.grain}-{period.first}-{period.last}.png"
-    return ReplyFile(name, chart.png, with_words(caption_lines(report, t), chart), PNG)
+    return as_reply(chart, name, caption_lines(report, t))
 
 
 def distribution_reply(metric: str, period: Period, counts: Mapping[int, int],
@@ -114,4 +105,4 @@ def distribution_reply(metric: str, period: Period, counts: Mapping[int, int],
     lines = [distribution_title(metric, period, t), *headline_lines(metric, dict(counts), t)]
     first = period.first.isoformat() if period.first else "all"
     name = f"{metric}-chart-{first}-{period.last}.png"
-    return ReplyFile(name, chart.png, with_words(lines, chart), PNG)
+    return as_reply(chart, name, lines)
