@@ -83,3 +83,28 @@ def shorten(text: str, limit: int, mark: str = MARK) -> str:
         if used > room:
             return text[:i].rstrip("\u200d") + mark  # no joiner left dangling
     return text  # pragma: no cover - units(text) > limit means the loop returns
+
+
+def split_at_line(text: str, limit: int) -> tuple[str, str]:
+    """``text`` in two: the most whole lines that fit in ``limit`` UTF-16 code units, and the
+    rest (empty when all fits).  A first line longer than ``limit`` is cut at its last space
+    that fits, else where it must be (never inside a character).  The break at the cut and the
+    blank space around it are dropped; nothing else is lost."""
+    if units(text) <= limit:
+        return text, ""
+    used, end = 0, -1
+    for i, ch in enumerate(text):
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > limit:
+            end = i
+            break
+    head = text[:end]
+    line_end = head.rfind("\n")
+    if text[end] == "\n":
+        line_end = end
+    if line_end > 0 and head[:line_end].strip():
+        return text[:line_end].rstrip(), text[line_end + 1:].lstrip("\n")
+    space = head.rfind(" ")
+    if space > 0 and head[:space].strip():
+        return text[:space].rstrip(), text[space + 1:].lstrip()
+    return head, text[end:]

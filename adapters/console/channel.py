@@ -186,9 +186,9 @@ class ConsoleChannel:
                 else:
                     to(self.manager, item.text)
                     show(self.manager, item.choices)
-            elif isinstance(item, ReplyFile):
+            elif isinstance(item, ReplyFile):  # a chart too: the terminal shows its path
                 path = self._save(item)
-                to(acting, f"📎 {item.caption}", f"  {path}")
+                to(acting, f"{'🖼' if item.is_image else '📎'} {item.caption}", f"  {path}")
             else:  # pragma: no cover - a new outbound type must be rendered here
                 raise TypeError(f"the console cannot render {type(item).__name__}")
         return lines

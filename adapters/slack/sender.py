@@ -119,9 +119,7 @@ class SlackSender:
             await self.client.chat_update(channel=chat, ts=ts, **message(item.text, item.choices))
             return d.ref
         if isinstance(item, ReplyFile):
-            chat = str(origin.get("chat", ""))
-            if not chat.startswith("D"):
-                chat = await self.open_dm(str(origin.get("user", "")))
+            chat = await self.file_destination(origin, image=item.is_image)
             await self.client.files_upload_v2(channel=chat, content=item.content,
                                               filename=item.filename, title=item.filename,
                                               initial_comment=item.caption)
@@ -155,6 +153,30 @@ class SlackSender:
                 raise Retry(resp.status, float(resp.headers.get("Retry-After", 0) or 0))
             if resp.status >= 400:
                 log.warning("slack: response_url answered %s (expired?)", resp.status)
+
+    async def file_destination(self, origin: dict[str, Any], *, image: bool) -> str:
+        """Where a file goes: Slack has no ephemeral files, so a file asked for in a channel
+        goes to the person's DM with the bot, except an image (a chart) asked for in a channel
+        the bot is in, which that channel sees; one asked for in the DM stays there."""
+        chat = str(origin.get("chat", ""))
+        if chat.startswith("D"):
+            return chat
+        if image and chat.startswith(("C", "G")) and await self.is_member(chat):
+            return chat
+        return await self.open_dm(str(origin.get("user", "")))
+
+    async def is_member(self, channel: str) -> bool:
+        """Whether the bot is in ``channel`` (``conversations.info``); a channel it cannot see
+        (private, or gone) counts as not."""
+        try:
+            info = await self.client.conversations_info(channel=channel)
+        except SlackApiError as exc:
+            if exc.response.status_code == 429 or exc.response.get("error") in RETRY_ERRORS:
+                raise
+            log.info("slack: conversations.info %s: %s; the file goes to the DM", channel,
+                     exc.response.get("error"))
+            return False
+        return bool((info.get("channel") or {}).get("is_member"))
 
     async def open_dm(self, user: str) -> str:
         opened = await self.client.conversations_open(users=user)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.messages import Choice
-from bot.text import shorten
+from bot.text import shorten, split_at_line
 
 # Telegram's limits, in UTF-16 code units (how Telegram measures text and entities).
 MAX_TEXT = 4096
@@ -41,3 +41,9 @@ def clip(text: str, limit: int = MAX_TEXT) -> str:
 def clip_caption(text: str) -> str:
     """A photo's or document's caption: at most 1,024 UTF-16 code units (empty is allowed)."""
     return shorten(text, MAX_CAPTION)
+
+
+def photo_caption(text: str) -> tuple[str, str]:
+    """A photo's caption and what follows it as a message: the lines that fit in 1,024 UTF-16
+    code units, cut where a line ends, and the rest (empty when all fits)."""
+    return split_at_line(text, MAX_CAPTION)

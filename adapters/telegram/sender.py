@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -20,7 +21,14 @@ from telegram.error import (
 )
 
 from adapters.telegram.paid import PaidBroadcast, is_refusal
-from adapters.telegram.render import MAX_TOAST, clip, clip_caption, force_reply, keyboard
+from adapters.telegram.render import (
+    MAX_TOAST,
+    clip,
+    clip_caption,
+    force_reply,
+    keyboard,
+    photo_caption,
+)
 from adapters.telegram.updates import CHANNEL
 from bot.delivery.outbox import ALERTS, Delivery, Outcome
 from bot.delivery.pacing import Rate
@@ -50,6 +58,16 @@ def chat_of(destination: str) -> str:
 
 def is_group(chat: str) -> bool:
     return chat.startswith("-")
+
+
+class Partly(Exception):
+    """A delivery of several calls failed after some went: ``ref`` says how far it got, so the
+    retry sends only the rest."""
+
+    def __init__(self, ref: str, error: TelegramError) -> None:
+        super().__init__(error.message)
+        self.ref = ref
+        self.error = error
 
 
 class TelegramSender:
@@ -95,6 +113,9 @@ class TelegramSender:
         try:
             ref = await self._send(delivery, paid=paid)
             return Outcome(delivery.id, True, ref=ref)
+        except Partly as exc:
+            failed = await self._failed(delivery, exc.error)
+            return dataclasses.replace(failed, ref=exc.ref)
         except (BadRequest, Forbidden) as exc:
             if paid and is_refusal(exc.message):
                 # Not this message's fault: sent again at once, at the normal pace.
@@ -161,12 +182,31 @@ class TelegramSender:
                 return await self.post_alert(item.text, item.choices)
             await self.edit(where, int(message_id), item.text, item.choices)
             return d.ref
+        if isinstance(item, ReplyFile) and item.is_image:
+            return await self.photo(chat, item, d.ref)
         if isinstance(item, ReplyFile):
             sent = await self.bot.send_document(
                 chat, InputFile(item.content, filename=item.filename),
                 caption=clip_caption(item.caption) or None)
             return ref(sent)
         raise TypeError(f"no Telegram form for {type(item).__name__}")
+
+    async def photo(self, chat: str, item: ReplyFile, done: str = "") -> str:
+        """An image as a photo with its caption; a caption over Telegram's 1,024 is cut where a
+        line ends and the rest follows at once as a message (the photo first: the picture and
+        the start of its words stay together).  ``done``: the photo went already (an earlier
+        attempt, whose message failed); only the rest is sent."""
+        caption, rest = photo_caption(item.caption)
+        if not done:
+            sent = await self.bot.send_photo(chat, InputFile(item.content, filename=item.filename),
+                                             caption=caption or None)
+            done = ref(sent)
+        if rest:
+            try:
+                await self.message(chat, rest)
+            except TelegramError as exc:
+                raise Partly(done, exc) from exc
+        return done
 
     async def message(self, chat: str, text: str, choices: Sequence[Choice] = (),
                       columns: int = 6, *, ask_reply: bool = False,

@@ -38,7 +38,7 @@ def draw_trend(points: Sequence[ChartPoint], *, metric: str, texts: ChartTexts,
     figure = new_figure()
     axes = figure.add_subplot()
     _frame(axes, m, len(points))
-    margins = _points(axes, points)
+    margins = _points(axes, points, style.score_range(m))
     _period_ticks(axes, points, words)
     _n_row(axes, points, words)
     axes.tick_params(labelfontfamily=words.fonts.latin, labelsize=style.TICK_SIZE)
@@ -78,9 +78,11 @@ def _frame(axes: Axes, m: Measure, count: int) -> None:
         axes.spines[side].set_visible(False)
 
 
-def _points(axes: Axes, points: Sequence[ChartPoint]) -> bool:
+def _points(axes: Axes, points: Sequence[ChartPoint], bounds: tuple[float, float]) -> bool:
     """The points, trusted ones filled and joined to their trusted neighbours, the others
-    hollow, grey and apart; each with its margin where known.  Whether any margin was drawn."""
+    hollow, grey and apart; each with its margin where known (kept within ``bounds``, the
+    score's range).  Whether any margin was drawn."""
+    floor, ceiling = bounds
     ys = [math.nan if p.score is None else p.score for p in points]
     trusted = [_trusted(p) for p in points]
     axes.plot(range(len(points)), [y if ok else math.nan for y, ok in zip(ys, trusted,
@@ -93,7 +95,7 @@ def _points(axes: Axes, points: Sequence[ChartPoint]) -> bool:
               markeredgewidth=1.5, zorder=3)
     margins = False
     for group, colour in ((True, style.INK), (False, style.FEW)):
-        bars = [(float(x), p.score, p.score - p.low, p.high - p.score)
+        bars = [(float(x), p.score, p.score - max(p.low, floor), min(p.high, ceiling) - p.score)
                 for x, p in enumerate(points) if trusted[x] is group
                 and p.score is not None and p.low is not None and p.high is not None]
         if bars:

@@ -42,7 +42,9 @@ class Delivery:
     send_at: datetime | None = None
     """Its pacing slot: the sender waits until then."""
     ref: str = ""
-    """For an alert edit: where the alert was posted (empty: not yet, post it anew)."""
+    """For an alert edit: where the alert was posted (empty: not yet, post it anew); for
+    anything else, what an earlier attempt sent already (a photo whose long caption's rest
+    failed: only the rest is sent again)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +204,7 @@ def _take_over(session: Session, row: OutboxMessage, keys: str, slot: datetime) 
 def delivery_of(session: Session, row: OutboxMessage) -> Delivery:
     assert row.id is not None
     item = codec.loads(row.kind, row.payload)
-    ref = ""
+    ref = row.ref  # how far an earlier attempt got (a photo sent, its long caption not yet)
     if isinstance(item, AlertUpdate):
         alert = session.get(Alert, item.alert_id)
         ref = alert.platform_ref if alert is not None and alert.platform_ref else item.ref
@@ -239,6 +241,8 @@ def record(session: Session, outcomes: Sequence[Outcome], *, now: datetime) -> R
         elif outcome.retry_after is not None and _retry(row, outcome):
             wait = max(outcome.retry_after, 0) or backoff(row.faults)
             row.status, row.slot_at = OutboxStatus.PENDING, None
+            if outcome.ref:  # what went already, when part of it did
+                row.ref = outcome.ref[:128]
             row.next_attempt_at = now + timedelta(seconds=wait)
             row.error = outcome.error[:500]
         else:

@@ -83,6 +83,9 @@ class SlackAPIStandIn(LimitsAndFaults):
         self._by_channel: dict[str, list[str]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.members: dict[str, list[str]] = {}
+        self.joined: set[str] = set()
+        """Channels (``C…``/``G…``) the bot is in: ``conversations.info`` says ``is_member``,
+        and a file shared to any other answers ``not_in_channel``."""
         self.inactive: set[str] = set()
         self.email_scope = True
         """False: ``users.lookupByEmail`` answers ``missing_scope``."""
@@ -396,11 +399,29 @@ class SlackAPIStandIn(LimitsAndFaults):
     def _m_views_publish(self, p: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "view": {"id": "V0HOME", **(p.get("view") or {})}}
 
+    def _m_conversations_info(self, p: dict[str, Any]) -> dict[str, Any]:
+        """A channel's facts as a bot token sees them: a public one whether the bot is in it
+        or not, a private one (``G…``) only when it is."""
+        channel = str(p.get("channel", ""))
+        if channel.startswith("D"):
+            return {"ok": True, "channel": {"id": channel, "is_im": True}}
+        if not channel.startswith(("C", "G")) or (
+                channel.startswith("G") and channel not in self.joined):
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "channel": {"id": channel, "is_channel": channel.startswith("C"),
+                                        "is_private": channel.startswith("G"),
+                                        "is_member": channel in self.joined}}
+
     def _m_files_getUploadURLExternal(self, p: dict[str, Any]) -> dict[str, Any]:
+        if not p.get("filename") or not str(p.get("length", "")).isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
         return {"ok": True, "file_id": "F0EXPORT",
                 "upload_url": f"http://127.0.0.1:{self.port}/upload/F0EXPORT"}
 
     def _m_files_completeUploadExternal(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = str(p.get("channel_id", ""))
+        if channel.startswith(("C", "G")) and channel not in self.joined:
+            return {"ok": False, "error": "not_in_channel"}
         return {"ok": True, "files": [{"id": "F0EXPORT", "title": "export"}]}
 
 

@@ -5,8 +5,9 @@ records every call (failed ones too), keeps the messages it sent so edits can be
 can answer 429 (with ``retry_after``), 403 (a user who blocked the bot) and a group's migration
 to a supergroup.  It refuses what Telegram refuses: a message text over 4,096 or a caption over
 1,024 UTF-16 code units (400 "message is too long" / "message caption is too long"), an empty
-text, and a callback answer over 200.  Updates are queued for ``getUpdates`` long polling, or
-posted to a webhook.
+text, a callback answer over 200, and a photo that is no image or is out of Telegram's
+dimensions (400 ``IMAGE_PROCESS_FAILED`` / ``PHOTO_INVALID_DIMENSIONS``).  Updates are queued
+for ``getUpdates`` long polling, or posted to a webhook.
 
 Limits and faults (``tests/standin_limits.py``), all off by default:
 
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import itertools
 import json
 import time
@@ -46,6 +48,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
+from PIL import Image
 
 from tests.helpers import wait_for
 from tests.standin_limits import (
@@ -402,8 +405,22 @@ class BotAPIStandIn:
             "file_name": (p.get("document") or {}).get("filename", "file")})
 
     async def _m_sendPhoto(self, p: dict[str, Any]) -> Any:
+        """An uploaded photo must be an image within Telegram's limits (10 MB, width + height
+        at most 10,000, sides at most 20:1); the sizes answered are the image's own."""
+        width, height = 90, 90
+        upload = p.get("photo")
+        if isinstance(upload, dict):
+            try:
+                with Image.open(io.BytesIO(upload["content"])) as img:
+                    img.verify()
+                    width, height = img.size
+            except (OSError, SyntaxError, ValueError):
+                return error(400, "Bad Request: IMAGE_PROCESS_FAILED")
+            if (upload["size"] > 10 * 1024 * 1024 or width + height > 10_000
+                    or max(width, height) > 20 * min(width, height)):
+                return error(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
         return self._store(p, caption=p.get("caption", ""), photo=[
-            {"file_id": "ph1", "file_unique_id": "u-ph1", "width": 90, "height": 90}])
+            {"file_id": "ph1", "file_unique_id": "u-ph1", "width": width, "height": height}])
 
     async def _m_editMessageText(self, p: dict[str, Any]) -> Any:
         key = (int(p["chat_id"]), int(p["message_id"]))
