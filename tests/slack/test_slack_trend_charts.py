@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from bot.periods import FORMS
-from tests.helpers import CJK, seed_answers
+from tests.helpers import CJK, seed_answers, settle
 from tests.slack.harness import MANAGER, SlackHarness
 
 
@@ -88,3 +88,17 @@ async def test_bad_input_gets_the_localized_usage(slack: SlackHarness, lang: str
     answers = await slack.command("UCUST", "/nps", "trend")
     assert answers[-1]["text"] == "Sorry, this command is only for managers."
     assert not slack.api.sent("files.completeUploadExternal")
+
+
+async def test_in_a_channel_the_bot_is_in_the_chart_goes_there(slack: SlackHarness) -> None:
+    seed(slack)
+    slack.api.joined.add("C0TEAM")
+    url = slack.api.response_url("C0TEAM")
+    status, _ = await slack.deliver(slack.send.command(
+        MANAGER, "/csat", "trend by month", channel="C0TEAM", response_url=url),
+        "application/x-www-form-urlencoded")
+    assert status == 200
+    await settle(slack.engine, channel="slack")
+    completed = slack.api.sent("files.completeUploadExternal")
+    assert len(completed) == 1 and completed[0].params.get("channel_id") == "C0TEAM"
+    assert str(completed[0].params.get("initial_comment")).startswith("CSAT by month · 12m (")
