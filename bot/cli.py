@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import logging
 import os
@@ -97,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--demo", action="store_true",
                       help="a customer and the managers' chat in one terminal (/switch sides)")
     _summary_parser(sub)
+    from bot.cli_trend import add_parser as trend_parser
+
+    trend_parser(sub)
     from bot.cli_campaign import add_parser as campaign_parser
 
     campaign_parser(sub)
@@ -151,9 +155,14 @@ def _summary_parser(sub: Any) -> None:
                          help="also split the answers by this (one row or section each): "
                          + ", ".join(SPLITS) + ", or a customer attribute (plan, country, "
                          "revenue: numbers in bands)")
-    summary.add_argument("--format", choices=["text", "json", "csv"], default="text",
+    summary.add_argument("--format", choices=["text", "json", "csv", "png"], default="text",
                          help="text: a table to read; json: every figure with the segments; "
-                         "csv: one row per segment and bucket (default: text)")
+                         "csv: one row per segment and bucket; png: the answers by score as "
+                         "the chat's /nps chart draws them, its caption on stderr (default: "
+                         "text)")
+    from bot.cli_trend import add_output
+
+    add_output(summary)
     summary.add_argument("--lang", choices=["en", "ro", "zh"], default=None,
                          help="language of the text and of the error messages "
                          "(default: MANAGER_LOCALE)")
@@ -178,6 +187,9 @@ def _summary(settings: Settings, args: argparse.Namespace) -> int:
     except PeriodError as exc:
         print(f"--period: {period_error(exc, args.period, t)}", file=sys.stderr)
         return 2
+    from bot.cli_trend import output_target, write_png, write_text
+
+    target = output_target(args)
     db = prepare_database(settings)
     by = args.by.casefold() if args.by and args.by.casefold() in SPLITS else args.by
     try:
@@ -189,12 +201,24 @@ def _summary(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     finally:
         db.dispose()
-    if args.format == "text":
+    if args.format == "png":
+        from bot.reports.chart_replies import distribution_reply
+
+        reply = distribution_reply(report.metric, period, report.current, t)
+        write_png(reply.content, target, reply.caption)
+    elif args.format == "text" and target is None:
         print_table(report, t, sys.stdout)
+    elif args.format == "text":
+        buffer = io.StringIO()
+        print_table(report, t, buffer, width=100)
+        write_text(buffer.getvalue(), target)
     elif args.format == "json":
-        print(json.dumps(report_dict(report, t), ensure_ascii=False, indent=2))
+        write_text(json.dumps(report_dict(report, t), ensure_ascii=False, indent=2) + "\n",
+                   target)
     else:
-        csv.writer(sys.stdout).writerows(csv_rows(report))
+        buffer = io.StringIO(newline="")
+        csv.writer(buffer).writerows(csv_rows(report))
+        write_text(buffer.getvalue(), target)
     return 0
 
 
@@ -399,6 +423,10 @@ def _dispatch(settings: Settings, args: argparse.Namespace, backoff: Backoff | N
         return 0
     if args.cmd == "summary":
         return _summary(settings, args)
+    if args.cmd == "trend":
+        from bot.cli_trend import run as trend
+
+        return trend(settings, args)
     if args.cmd == "demo":
         return _demo_seed(settings, args)
     if args.cmd == "export":

@@ -114,6 +114,12 @@ class Period:
             return None
 
 
+def is_rolling(period: Period) -> bool:
+    """Whether ``period`` is one of the rolling forms (``30d``, ``12w``, ``6m``, ``1y``): the
+    last so many days, weeks, months or years up to today."""
+    return _ROLLING.fullmatch(period.label) is not None
+
+
 def range_label(first: date, last: date) -> str:
     """``2026-03-05`` for one day, else ``2026-01-01..2026-03-31``."""
     return first.isoformat() if first == last else f"{first.isoformat()}..{last.isoformat()}"

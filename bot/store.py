@@ -215,6 +215,27 @@ def rollup_zone(*, session: Session) -> str:
     return value or "UTC"
 
 
+def local_day_of_answers(session: Session, zone: ZoneInfo, lo: datetime, hi: datetime
+                         ) -> tuple[Any, Any]:
+    """The local date in ``zone`` of ``answers.created_at`` as a SQL expression, and the FROM
+    clause it needs: the answers joined to the spans of constant UTC offset that cover
+    ``[lo, hi)`` (computed here with zoneinfo, so SQLite needs no time-zone database and
+    PostgreSQL's agrees with the engine's); an answer outside ``[lo, hi)`` joins no span."""
+    spans = values(column("span_from", UTCDateTime()), column("span_to", UTCDateTime()),
+                   column("shift", Integer()), name="spans").data(
+        offset_spans(zone, lo, hi)).cte("spans")
+    answers = Answer.__table__.c  # type: ignore[attr-defined]
+    if _dialect(session) == "sqlite":
+        day: Any = func.date(answers.created_at,
+                             func.printf(literal_column("'%+d seconds'"), spans.c.shift))
+    else:
+        day = cast(func.timezone("UTC", answers.created_at)
+                   + spans.c.shift * literal_column("interval '1 second'"), Date)
+    joined = Answer.__table__.join(  # type: ignore[attr-defined]
+        spans, (answers.created_at >= spans.c.span_from) & (answers.created_at < spans.c.span_to))
+    return day, joined
+
+
 def rebuild_counts(*, session: Session, zone: ZoneInfo) -> None:
     """Recount ``answer_counts`` from ``answers`` by local day in ``zone`` and record the zone
     (after a bulk load that bypassed the engine, or when REPORT_TIMEZONE changed).
@@ -225,24 +246,14 @@ def rebuild_counts(*, session: Session, zone: ZoneInfo) -> None:
     lo, hi = session.exec(select(func.min(Answer.created_at), func.max(Answer.created_at))).one()
     session.exec(delete(AnswerCount))  # type: ignore[call-overload]
     if lo is not None and hi is not None:
-        spans = values(column("span_from", UTCDateTime()), column("span_to", UTCDateTime()),
-                       column("shift", Integer()), name="spans").data(
-            offset_spans(zone, lo, hi + timedelta(seconds=1))).cte("spans")
+        day, joined = local_day_of_answers(session, zone, lo, hi + timedelta(seconds=1))
         answers = Answer.__table__.c  # type: ignore[attr-defined]
-        if _dialect(session) == "sqlite":
-            day: Any = func.date(answers.created_at,
-                                 func.printf(literal_column("'%+d seconds'"), spans.c.shift))
-        else:
-            day = cast(func.timezone("UTC", answers.created_at)
-                       + spans.c.shift * literal_column("interval '1 second'"), Date)
         campaign = func.coalesce(answers.campaign, "")
         keys: tuple[Any, ...] = (answers.metric, day, answers.score, answers.channel,
                                  answers.locale, answers.survey, campaign,
                                  answers.invitation_id.is_not(None))
         query = (sa_select(*keys, func.count())
-                 .select_from(Answer.__table__.join(  # type: ignore[attr-defined]
-                     spans, (answers.created_at >= spans.c.span_from)
-                     & (answers.created_at < spans.c.span_to)))
+                 .select_from(joined)
                  .where(answers.is_test.is_(False))  # managers' own tries are not counted
                  .group_by(*keys))
         session.exec(insert(AnswerCount).from_select(  # type: ignore[call-overload]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 from scoring.ces import CesResult
 from scoring.csat import CsatResult
-from scoring.nps import Z95, NpsResult
+from scoring.nps import MIN_RELIABLE_N, Z95, NpsResult
+
+Verdict = Literal["significant", "within_margin", "too_few"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +31,16 @@ def compare_nps(before: NpsResult, after: NpsResult) -> Change | None:
     delta = after.score - before.score
     margin = Z95 * se
     return Change(delta, margin, abs(delta) > margin)
+
+
+def verdict(change: Change, n_before: int, n_after: int,
+            floor: int = MIN_RELIABLE_N) -> Verdict:
+    """What a change is called: ``too_few`` when either sample has fewer than ``floor``
+    answers, else ``significant`` when it exceeds its margin, else ``within_margin``.  The one
+    test the summary's trend and the trend's change over its period both use."""
+    if min(n_before, n_after) < floor:
+        return "too_few"
+    return "significant" if change.significant else "within_margin"
 
 
 def compare_shares(s1: int, n1: int, s2: int, n2: int) -> Change | None:

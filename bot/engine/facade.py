@@ -334,11 +334,11 @@ class Engine(Outreach, Campaigns, ChatSends, Lookups, Schedules):
             account.help(turn)
 
     def _summary(self, inbound: Inbound) -> Sequence[Outbound] | None:
-        """A manager's ``/nps summary …`` (any metric; and ``value``, ``retention``,
-        ``export``: :func:`bot.reports.manager_reply`), read on the read-only connection in
-        its own transaction before the event's write transaction, which then holds the write
-        lock (SQLite's only one) just for the event id and the person's row; None for any
-        other event."""
+        """A manager's ``/nps summary …`` (any metric; ``value``, ``retention``, ``export``,
+        ``trend``, ``chart``: :func:`bot.reports.manager_reply`), read on the read-only
+        connection in its own transaction before the event's write transaction, which then
+        holds the write lock (SQLite's only one) just for the event id and the person's row;
+        None for any other event."""
         metric = inbound.command
         if (inbound.choice is not None or metric is None or metric not in METRICS
                 or send_args(inbound.text or "") is not None

@@ -1,7 +1,9 @@
 """Manager summaries: counts from the daily rollup (:mod:`.queries`), figures rounded once
 (:mod:`.figures`), plain text for the chat (:mod:`.render`), JSON and CSV data (:mod:`.data`),
 the chat command (:mod:`.commands`), and the CLI's table (:mod:`.table`: it imports rich, so
-only the CLI imports it)."""
+only the CLI imports it).  Trends and charts: :mod:`.daily`, :mod:`.trend`, :mod:`.trend_text`,
+:mod:`.trend_table`, :mod:`.chart_commands` and :mod:`.chart_replies` (matplotlib: imported only
+when a chart is drawn)."""
 
 from bot.reports.commands import (
     ManagerContext,

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.i18n import Translator
-from bot.messages import Outbound, Reply
+from bot.messages import Outbound, Reply, ReplyFile
 from bot.periods import FORMS, UTC_ZONE, Period, PeriodError, parse_period
 from bot.reports.queries import SPLITS, build_report
 from bot.reports.render import render_report
@@ -35,11 +35,13 @@ def split_names(t: Translator) -> str:
 def manager_help_line(t: Translator, commands: Mapping[str, str]) -> str:
     """The managers' lines of /help, naming every period form and split; ``commands`` is how
     the reader writes each metric's command, by metric name."""
+    from bot.reports.chart_commands import chart_help_line
+
     return t.gettext(
         "For managers: {nps} summary [{periods}] [by {splits}], and the same with {csat} and "
         "{ces}."
     ).format_map({**commands, "periods": period_forms(), "splits": split_names(t)}) + "\n" + (
-        more_line(commands[next(iter(commands))], t))
+        more_line(commands[next(iter(commands))], t)) + "\n" + chart_help_line(t, dict(commands))
 
 
 def more_line(cmd: str, t: Translator) -> str:
@@ -115,9 +117,14 @@ def parse_summary_args(args: str) -> SummaryArgs | None:
 
 def manager_command(session: Session, metric: str, args: str, t: Translator, now: datetime,
                     cmd: str, *, zone: ZoneInfo = UTC_ZONE,
-                    surveys: SurveyCatalog | None = None) -> str:
-    """Answer ``/nps summary 30d by channel`` and friends; ``zone`` is REPORT_TIMEZONE,
-    ``surveys`` the catalog (whose surveys' invitations count for the metric)."""
+                    surveys: SurveyCatalog | None = None) -> str | ReplyFile:
+    """Answer ``/nps summary 30d by channel`` and friends (``/nps trend``, ``/nps chart``: an
+    image, :mod:`.chart_commands`); ``zone`` is REPORT_TIMEZONE, ``surveys`` the catalog
+    (whose surveys' invitations count for the metric)."""
+    from bot.reports.chart_commands import chart_command, wants_chart
+
+    if wants_chart(args):
+        return chart_command(session, metric, args, t, now, cmd, zone=zone)
     parsed = parse_summary_args(args)
     if parsed is None:
         return usage(cmd, t)
@@ -149,8 +156,9 @@ def manager_reply(session: Session, metric: str, args: str, t: Translator, cmd: 
     words = args.split(maxsplit=1)
     sub = words[0].casefold() if words else ""
     if sub not in MORE:
-        return [Reply(manager_command(session, metric, args, t, context.now, cmd,
-                                      zone=context.zone, surveys=context.surveys))]
+        answer = manager_command(session, metric, args, t, context.now, cmd, zone=context.zone,
+                                 surveys=context.surveys)
+        return [Reply(answer) if isinstance(answer, str) else answer]
     text = words[1].strip() if len(words) > 1 else ""
     if " by " in f" {text.casefold()} ":
         return [Reply(usage(cmd, t))]

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Literal
 
 from bot.metrics import METRICS
 from bot.reports.queries import Counts
 from scoring import MIN_RELIABLE_N, NpsResult, ShareResult
+from scoring.compare import Verdict, verdict
 
 # Both periods need this many answers before a change can be called significant: the same
 # floor as the small-sample warning.
@@ -17,8 +17,6 @@ SAMPLE_FLOOR = MIN_RELIABLE_N
 # Digits the text shows: NPS as a whole number and its margin to one decimal, percentages as
 # whole numbers, means to two decimals, changes to one decimal.
 MARGIN_DIGITS, MEAN_DIGITS, PERCENT_DIGITS, DELTA_DIGITS = 1, 2, 0, 1
-
-Verdict = Literal["significant", "within_margin", "too_few"]
 
 
 def shown(value: float, digits: int) -> float:
@@ -94,7 +92,6 @@ def trend(metric: str, before: Counts, after: Counts) -> Trend | None:
     if change is None:
         return None
     n_before, n_after = sum(before.values()), sum(after.values())
-    verdict: Verdict = ("too_few" if min(n_before, n_after) < SAMPLE_FLOOR
-                        else "significant" if change.significant else "within_margin")
     return Trend(shown(change.delta * scale, DELTA_DIGITS),
-                 shown(change.margin * scale, DELTA_DIGITS), verdict, n_before)
+                 shown(change.margin * scale, DELTA_DIGITS),
+                 verdict(change, n_before, n_after, SAMPLE_FLOOR), n_before)
