@@ -7,11 +7,13 @@ tests/slack/test_slack_alert_list.py; as real processes: tests/test_digest_proce
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import matplotlib.image
 import pytest
 from sqlmodel import Session, col, select
 
@@ -20,7 +22,7 @@ from bot.app import build_engine
 from bot.delivery import codec
 from bot.digest_tables import Digest, DigestSubscriber
 from bot.engine import Engine
-from bot.messages import Inbound, Reply, TeamPost
+from bot.messages import Inbound, Reply, ReplyFile, TeamFile, TeamPost
 from bot.models import OutboxMessage
 from tests.helpers import seed_answers
 
@@ -109,8 +111,17 @@ def test_at_its_minute_two_workers_decide_it_once_and_a_restart_changes_nothing(
     new = rows(first)[before:]
     assert [r.id for r in new] == written[0]
     [made] = digests(first)
-    assert made.period == "2026-03-02T07:00Z" and made.messages == len(new) == 3
-    posts = {(r.channel, r.destination): codec.loads(r.kind, r.payload) for r in new}
+    assert made.period == "2026-03-02T07:00Z" and made.messages == len(new) == 6
+    items = [(r.channel, r.destination, codec.loads(r.kind, r.payload)) for r in new]
+    charts = {(c, d): i for c, d, i in items if isinstance(i, TeamFile | ReplyFile)}
+    posts = {(c, d): i for c, d, i in items if not isinstance(i, TeamFile | ReplyFile)}
+    assert set(charts) == set(posts), "each copy is followed by its trend chart"
+    for chart in charts.values():  # the real chart: /nps trend's NPS weeks, as a PNG
+        assert chart.mime == "image/png" and chart.content.startswith(b"\x89PNG\r\n\x1a\n")
+        image = matplotlib.image.imread(io.BytesIO(chart.content), format="png")
+        assert 600 <= image.shape[1] <= 2000
+    own_chart = charts[("telegram", f"user:{MANAGER}")]
+    assert charts[("telegram", "alerts")].content != own_chart.content, "the manager's is in ro"
     team = posts[("telegram", "alerts")]
     assert isinstance(team, TeamPost) and team.text.startswith(
         "📬 Weekly digest · Feb 23\u2009–\u2009Mar 1, 2026\n")
@@ -192,3 +203,16 @@ def test_a_manager_who_deletes_their_data_gets_no_more_digests(
         buttons.ConfirmDelete(True)), event_id="delete"))
     with Session(engine.db.read_engine) as s:
         assert list(s.exec(select(DigestSubscriber))) == []
+
+
+def test_the_digest_has_no_chart_when_its_weeks_hold_no_answer(
+        engines: Callable[[Clock], Engine]) -> None:
+    clock = Clock(MONDAY_NINE - timedelta(minutes=1))
+    engine = engines(clock)
+    assert engine.send_digest() == []
+    seed_answers(engine, [("csat", 5, 1, None)], channel="slack", now=MONDAY_NINE,
+                 user_id="UCUST")
+    clock.at = MONDAY_NINE + timedelta(seconds=10)
+    ids = engine.send_digest()
+    new = [codec.loads(r.kind, r.payload) for r in rows(engine) if r.id in ids]
+    assert len(new) == 2 and not any(isinstance(i, TeamFile) for i in new), new

@@ -87,6 +87,7 @@ async def test_digest_at_its_minute_with_two_workers_and_a_restart(
     now = datetime.now(UTC)
     schedule = f"{DAYS[now.weekday()]} {now:%H:%M}"
     async with BotAPIStandIn() as tg, SlackAPIStandIn() as slack:
+        slack.joined.add(ALERTS)  # the managers' channel, where the bot posts
         env = bot_env(database_url, telegram_api=tg.base_url, slack_api=slack.base_url,
                       telegram_webhook_url="http://127.0.0.1:9/telegram/webhook",
                       digest_schedule=schedule, report_timezone="UTC",
@@ -113,5 +114,7 @@ async def test_digest_at_its_minute_with_two_workers_and_a_restart(
         channel = [c for c in slack.sent("chat.postMessage", ALERTS)
                    if "📬" in str(c.params.get("text"))]
         assert len(channel) == 1
-        assert [m for _, m in digest_rows(database_url)] == [3]
+        assert [m for _, m in digest_rows(database_url)] == [6], "three texts, three charts"
+        assert len(tg.sent("sendPhoto", ALERT_CHAT)) == len(tg.sent("sendPhoto", MANAGER_ID)) == 1
+        assert len(slack.sent("files.completeUploadExternal")) == 1
         assert not WROTE.search(restarted.output())

@@ -27,6 +27,10 @@ from bot.surveys import SurveyCatalog
 WEEK = timedelta(days=7)
 
 
+CHART_WEEKS = 12
+"""Weeks the digest's trend chart shows."""
+
+
 def digest_period(day: date, zone: ZoneInfo) -> Period:
     """The seven local days before ``day`` (the digest's own day), compared with the seven
     before those."""
@@ -114,9 +118,17 @@ def render_digest(figures: DigestFigures, t: Translator, cmd: str) -> str:
 
 
 def trend_chart(session: Session, period: Period, t: Translator) -> bytes | None:
-    """**Where the trend chart joins the digest**: the PNG of the NPS weekly trend up to the
-    end of ``period``, its words in ``t``'s language, or None for no chart.  The trend query
-    and ``bot.charts.render_trend`` are built on the ``trend`` and ``charts`` branches; until
-    they are merged the digest goes without a chart.  Whatever this returns is sent as a
-    picture after the digest's text, to the managers' chat and to each manager's own chat."""
-    return None
+    """The digest's chart: the PNG of the NPS trend of the :data:`CHART_WEEKS` weeks up to
+    the end of ``period``, as ``/nps trend`` draws it, its words in ``t``'s language; None
+    when those weeks hold no answer.  It is sent as a picture after the digest's text, to
+    the managers' chat and to each manager's own chat."""
+    from bot.reports.chart_replies import trend_reply
+    from bot.reports.trend import build_trend
+    from scoring.trend import Grain, bucket_start
+
+    first = bucket_start(period.last - timedelta(weeks=CHART_WEEKS - 1), Grain.WEEK)
+    report = build_trend(session, "nps", Period(first, period.last, f"{CHART_WEEKS}w",
+                                                period.zone), Grain.WEEK)
+    if not any(point.n for point in report.points):
+        return None
+    return trend_reply(report, t).content
