@@ -92,6 +92,9 @@ class Account:
             lines.append(t.gettext("{nps} alerts — the alerts waiting for a manager; {nps} "
                                    "digest on|off — the weekly digest in your own chat").format(
                                        nps=turn.cmd("nps")))
+            lines.append(t.gettext("{nps} alerts stats [period] — alerts raised, claimed and "
+                                   "resolved, the times to claim and to resolve, and the "
+                                   "recovery rate").format(nps=turn.cmd("nps")))
             lines.append(t.gettext("{cancel} — cancel a reply to a customer").format(
                 cancel=turn.cmd("cancel")))
         turn.say(Reply("\n".join(lines)))
