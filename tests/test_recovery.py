@@ -20,7 +20,16 @@ from bot import buttons, privacy
 from bot.app import build_engine
 from bot.delivery import codec
 from bot.engine import Engine
-from bot.messages import AlertPost, AlertUpdate, EditPressed, Notice, Outbound, Reply, SendTo
+from bot.messages import (
+    AlertPost,
+    AlertUpdate,
+    EditPressed,
+    Notice,
+    Outbound,
+    Reply,
+    ReplyFile,
+    SendTo,
+)
 from bot.models import Alert, AlertNote, OutboxMessage
 from tests.helpers import Person, of_type
 
@@ -131,6 +140,9 @@ def test_yes_is_recorded_and_a_second_press_changes_nothing(engine: Engine) -> N
         assert said == [Notice("This question has already been answered.")]
     assert notes(engine, alert_id) == ["resolve", "asked", "solved"]
     assert alert_row(engine, alert_id).status == "resolved"
+    [exported] = of_type(ana.command("export_my_data"), ReplyFile)
+    assert json.loads(exported.content)["answers to “is the problem solved?”"] == [
+        {"answered at": NOW.isoformat(), "solved": True}]
 
 
 def test_no_reopens_the_alert_and_the_old_question_stays_answered(engine: Engine) -> None:
