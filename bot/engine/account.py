@@ -89,12 +89,12 @@ class Account:
         if turn.is_manager:
             lines.append("")
             lines.append(manager_help_line(t, {key: turn.cmd(key) for key in METRICS}))
-            lines.append(t.gettext("{nps} alerts — the alerts waiting for a manager; {nps} "
+            lines.append(t.gettext("{cmd} alerts — the alerts waiting for a manager; {cmd} "
                                    "digest on|off — the weekly digest in your own chat").format(
-                                       nps=turn.cmd("nps")))
-            lines.append(t.gettext("{nps} alerts stats [period] — alerts raised, claimed and "
+                                       cmd=turn.cmd("nps")))
+            lines.append(t.gettext("{cmd} alerts stats [period] — alerts raised, claimed and "
                                    "resolved, the times to claim and to resolve, and the "
-                                   "recovery rate").format(nps=turn.cmd("nps")))
+                                   "recovery rate").format(cmd=turn.cmd("nps")))
             lines.append(t.gettext("{cancel} — cancel a reply to a customer").format(
                 cancel=turn.cmd("cancel")))
         turn.say(Reply("\n".join(lines)))
