@@ -78,6 +78,7 @@ def build_engine(settings: Settings, *, migrate: bool = True) -> Engine:
         webhooks=bool(settings.webhook_url),
         value_attribute=settings.value_attribute,
         escalate_after=settings.alert_escalate_after,
+        recovery_question=settings.recovery_question,
         digest=settings.digest_weekly,
         team_chats=team_chats(settings),
         own_chats=[c for c, on in (("telegram", settings.telegram_enabled),

@@ -75,7 +75,16 @@ class Campaign:
     action: CampaignAction
 
 
-Button = Score | Skip | Language | StartSurvey | ConfirmDelete | Alert | Campaign
+@dataclass(frozen=True, slots=True)
+class Recovery:
+    """A customer's answer to "is the problem solved?" (question ``question_id``: the alert
+    note that asked it): Yes (``solved``) or No."""
+
+    question_id: int
+    solved: bool
+
+
+Button = Score | Skip | Language | StartSurvey | ConfirmDelete | Alert | Campaign | Recovery
 
 
 def encode(button: Button) -> str:
@@ -95,6 +104,8 @@ def encode(button: Button) -> str:
             value = f"al:{alert_id}:{action.value}"
         case Campaign(campaign_id, action):
             value = f"cp:{campaign_id}:{action.value}"
+        case Recovery(question_id, solved):
+            value = f"rc:{question_id}:{'yes' if solved else 'no'}"
     assert len(value.encode()) <= MAX_BYTES, value
     return value
 
@@ -122,6 +133,9 @@ def decode(value: str) -> Button | None:
         return StartSurvey()
     if kind == "del" and parts in (["yes"], ["no"]):
         return ConfirmDelete(parts == ["yes"])
+    if kind == "rc" and len(parts) == 2 and parts[1] in ("yes", "no") \
+            and (n := _ints(parts[:1], 1)) is not None and n[0] > 0:
+        return Recovery(n[0], parts[1] == "yes")
     if kind in ("al", "cp") and len(parts) == 2 and (n := _ints(parts[:1], 1)) is not None \
             and n[0] > 0:
         try:

@@ -38,6 +38,14 @@ class NoteKind(StrEnum):
     REPLY = "reply"
     CLAIM = "claim"
     RESOLVE = "resolve"
+    ASKED = "asked"
+    """The customer was asked whether the problem is solved (RECOVERY_QUESTION): written with
+    the resolution; ``delivered`` as for a reply (None: in the outbox, False: did not reach
+    them).  Its id travels with the Yes / No buttons (bot/engine/recovery.py)."""
+    SOLVED = "solved"
+    """The customer said the problem is solved (``text``: the word they typed, if they typed)."""
+    UNSOLVED = "unsolved"
+    """The customer said it is not solved: the alert was opened again."""
 
 
 class InboxStatus(StrEnum):

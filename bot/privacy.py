@@ -97,3 +97,14 @@ def replies_received(*, session: Session, respondent_id: int) -> list[AlertNote]
                                 AlertNote.kind == NoteKind.REPLY,
                                 col(AlertNote.delivered).is_(True))
         .order_by(col(AlertNote.id))))
+
+
+def recovery_answers(*, session: Session, respondent_id: int) -> list[AlertNote]:
+    """This person's answers to "is the problem solved?" (bot/engine/recovery.py), oldest
+    first."""
+    answer_ids = select(Answer.id).where(Answer.respondent_id == respondent_id)
+    alert_ids = select(Alert.id).where(col(Alert.answer_id).in_(answer_ids))
+    return list(session.exec(
+        select(AlertNote).where(col(AlertNote.alert_id).in_(alert_ids),
+                                col(AlertNote.kind).in_((NoteKind.SOLVED, NoteKind.UNSOLVED)))
+        .order_by(col(AlertNote.id))))

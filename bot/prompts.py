@@ -92,6 +92,9 @@ def alert_text(
             key = t.gettext("Reply by {name} (not delivered): {text}")
         tail.append(key.format(name=shorten(note.author, NAME_MAX),
                                text=shorten(note.text or "", REPLY_MAX)))
+    recovery = recovery_line(notes, t)
+    if recovery:
+        tail.append(recovery)
     tail.append(status_line(alert, t))
     if answer.comment:
         line = t.gettext("Comment: “{comment}”")
@@ -100,6 +103,26 @@ def alert_text(
     else:
         comment = t.gettext("No comment yet.")
     return "\n".join([*head, comment, *tail])
+
+
+RECOVERY_NOTES = (NoteKind.ASKED, NoteKind.SOLVED, NoteKind.UNSOLVED)
+
+
+def recovery_line(notes: list[AlertNote], t: Translator) -> str:
+    """What the customer said when asked whether the problem is solved (the latest question);
+    "" when they were never asked."""
+    last = next((n for n in reversed(notes) if n.kind in RECOVERY_NOTES), None)
+    if last is None:
+        return ""
+    if last.kind == NoteKind.SOLVED:
+        return t.gettext("✅ The customer says the problem is solved.")
+    if last.kind == NoteKind.UNSOLVED:
+        return t.gettext("↩️ The customer says the problem is not solved: the alert is open "
+                         "again.")
+    if last.delivered is False:
+        return t.gettext("❔ The question whether the problem is solved did not reach the "
+                         "customer.")
+    return t.gettext("❔ Asked the customer whether the problem is solved: no answer yet.")
 
 
 def alert_choices(alert: Alert, t: Translator) -> tuple[Choice, ...]:

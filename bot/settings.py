@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     alert_escalate_after: timedelta = Field(
         default=timedelta(hours=24), description="an alert nobody claimed for this long (24h, "
         "2d) is posted again to the managers' chat, once; 0: never")
+    recovery_question: bool = Field(
+        default=False, description="when a manager resolves an alert, ask the customer in "
+        "their language whether the problem is solved (Yes / No); a No opens the alert again")
     digest_schedule: str = Field(
         default="", description="when the weekly digest goes to the managers' chat and to the "
         "managers who turned it on (mon 09:00, in REPORT_TIMEZONE); empty: no digest")

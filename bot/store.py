@@ -303,8 +303,10 @@ def lock_alert(*, session: Session, alert_id: int) -> Alert | None:
 
 
 def add_note(*, session: Session, alert_id: int, author: str, kind: str, text: str = "",
-             delivered: bool | None = True) -> AlertNote:
-    note = AlertNote(alert_id=alert_id, author=author, kind=kind, text=text, delivered=delivered)
+             delivered: bool | None = True, at: datetime | None = None) -> AlertNote:
+    """A note on the alert, written ``at`` (the engine's clock; now by default)."""
+    note = AlertNote(alert_id=alert_id, author=author, kind=kind, text=text, delivered=delivered,
+                     created_at=at or utcnow())
     session.add(note)
     session.flush()
     return note

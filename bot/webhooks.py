@@ -2,9 +2,10 @@
 (channel ``webhook``) in the transaction of the change that causes them, and their signature.
 
 The engine calls one function per event (:func:`answer_created`, :func:`comment_created`,
-:func:`alert_created`, :func:`alert_resolved`, :func:`opted_out`); each does nothing unless
-WEBHOOK_URL is set (``EngineConfig.webhooks``).  ``adapters/webhooks.py`` POSTs them, signed
-by :func:`signature_header`; ``docs/webhooks.md`` says how a receiver checks it.
+:func:`alert_created`, :func:`alert_resolved`, :func:`alert_reopened`, :func:`opted_out`); each
+does nothing unless WEBHOOK_URL is set (``EngineConfig.webhooks``).  ``adapters/webhooks.py``
+POSTs them, signed by :func:`signature_header`; ``docs/webhooks.md`` says how a receiver checks
+it.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class EventType(StrEnum):
     COMMENT_CREATED = "comment.created"
     ALERT_CREATED = "alert.created"
     ALERT_RESOLVED = "alert.resolved"
+    ALERT_REOPENED = "alert.reopened"
     CUSTOMER_OPTED_OUT = "customer.opted_out"
 
 
@@ -121,6 +123,13 @@ def alert_created(config: EngineConfig, session: Session, alert: Alert, answer: 
 def alert_resolved(config: EngineConfig, session: Session, alert: Alert) -> None:
     answer = session.get(Answer, alert.answer_id)
     emit(session, config, EventType.ALERT_RESOLVED, {
+        "alert": alert_of(alert), "answer": answer_of(session, answer) if answer else None})
+
+
+def alert_reopened(config: EngineConfig, session: Session, alert: Alert) -> None:
+    """The customer said the problem is not solved (the recovery question): open again."""
+    answer = session.get(Answer, alert.answer_id)
+    emit(session, config, EventType.ALERT_REOPENED, {
         "alert": alert_of(alert), "answer": answer_of(session, answer) if answer else None})
 
 

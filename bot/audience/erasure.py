@@ -81,6 +81,14 @@ def replies_to(*, session: Session, person: Respondent) -> list[AlertNote]:
     return sorted(notes, key=lambda note: note.id or 0)
 
 
+def recovery_answers_of(*, session: Session, person: Respondent) -> list[AlertNote]:
+    """The person's answers to "is the problem solved?" on any of their accounts, oldest
+    first."""
+    notes = [note for p in everyone(session, person) if p.id is not None
+             for note in privacy.recovery_answers(session=session, respondent_id=p.id)]
+    return sorted(notes, key=lambda note: note.id or 0)
+
+
 def customer_export(*, session: Session, person: Respondent, t: Translator) -> dict[str, Any]:
     """The customer part of ``/export_my_data``: what was imported about the person, and
     their accounts on every channel; worded in ``t``'s language."""

@@ -18,7 +18,7 @@ from bot.engine.turn import EngineConfig, Turn
 from bot.i18n import SUPPORTED, language_name, negotiate, translator
 from bot.messages import Choice, EditPressed, Notice, Reply, ReplyFile
 from bot.metrics import METRICS
-from bot.models import Answer, RunStatus
+from bot.models import Answer, NoteKind, RunStatus
 from bot.prompts import channel_label, metric_label
 from bot.reports import manager_help_line
 
@@ -92,6 +92,9 @@ class Account:
             lines.append(t.gettext("{cmd} alerts — the alerts waiting for a manager; {cmd} "
                                    "digest on|off — the weekly digest in your own chat").format(
                                        cmd=turn.cmd("nps")))
+            lines.append(t.gettext("{cmd} alerts stats [period] — alerts raised, claimed and "
+                                   "resolved, the times to claim and to resolve, and the "
+                                   "recovery rate").format(cmd=turn.cmd("nps")))
             lines.append(t.gettext("{cancel} — cancel a reply to a customer").format(
                 cancel=turn.cmd("cancel")))
         turn.say(Reply("\n".join(lines)))
@@ -152,6 +155,10 @@ class Account:
             t.gettext("replies from our team"): [
                 {t.gettext("from"): note.author, t.gettext("text"): note.text,
                  t.gettext("sent at"): _iso(note.created_at)} for note in replies],
+            t.gettext("answers to “is the problem solved?”"): [
+                {t.gettext("answered at"): _iso(note.created_at),
+                 t.gettext("solved"): note.kind == NoteKind.SOLVED}
+                for note in erasure.recovery_answers_of(session=turn.session, person=person)],
         }
         content = json.dumps(data, ensure_ascii=False, indent=2).encode()
         turn.say(ReplyFile(EXPORT_FILENAME, content, t.gettext(

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from bot import store, webhooks
 from bot.buttons import AlertAction
 from bot.engine import outcomes
+from bot.engine.recovery import Recovery
 from bot.engine.turn import EngineConfig, Turn
 from bot.i18n import translator
 from bot.messages import AlertPost, AlertUpdate, Choice, Notice, Reply, SendTo
@@ -29,6 +30,7 @@ def display_name(person: Respondent) -> str:
 class Alerts:
     def __init__(self, config: EngineConfig) -> None:
         self.config = config
+        self.recovery = Recovery(config, self)
 
     # ------------------------------------------------------------------ views
 
@@ -98,16 +100,19 @@ class Alerts:
                 turn.say(Notice(t.gettext("Already claimed by {name}.").format(
                     name=alert.assignee)))
                 return
-            alert.status, alert.assignee, alert.claimed_at = AlertStatus.CLAIMED, name, now
+            alert.status, alert.assignee = AlertStatus.CLAIMED, name
+            alert.claimed_at = alert.claimed_at or now  # the first claim (an alert reopens)
             store.add_note(session=turn.session, alert_id=alert_id, author=name,
-                           kind=NoteKind.CLAIM)
+                           kind=NoteKind.CLAIM, at=now)
             turn.say(Notice(t.gettext("You claimed this alert.")))
         elif action is AlertAction.RESOLVE:
             alert.status, alert.resolved_by, alert.resolved_at = AlertStatus.RESOLVED, name, now
+            alert.claimed_at = alert.claimed_at or now  # taken by a manager, claimed or not
             store.add_note(session=turn.session, alert_id=alert_id, author=name,
-                           kind=NoteKind.RESOLVE)
+                           kind=NoteKind.RESOLVE, at=now)
             webhooks.alert_resolved(self.config, turn.session, alert)
-            turn.say(Notice(t.gettext("Marked as resolved.")))
+            asked = self.recovery.ask(turn, alert, name)
+            turn.say(Notice(" ".join(filter(None, (t.gettext("Marked as resolved."), asked)))))
         else:
             turn.person.pending_alert_id = alert_id
             turn.session.add(turn.person)
@@ -152,8 +157,8 @@ class Alerts:
                              + "\n\n" + body, name=who),
                       outcomes.reply_note(note.id, t.lang))
         if alert.status == AlertStatus.OPEN:
-            now = self.config.clock()
-            alert.status, alert.assignee, alert.claimed_at = AlertStatus.CLAIMED, name, now
+            alert.status, alert.assignee = AlertStatus.CLAIMED, name
+            alert.claimed_at = alert.claimed_at or self.config.clock()
             turn.session.add(alert)
         turn.session.flush()
         turn.say(self.refreshed(turn.session, alert))

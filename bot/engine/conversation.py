@@ -89,6 +89,8 @@ class Conversation:
 
     def reask(self, turn: Turn, run: SurveyRun, prefix: str = "") -> None:
         """Ask again what the run waits for (after a language change, or a resumed survey)."""
+        run.updated_at = self.config.clock()  # asked last: a typed yes is not "solved?"'s
+        turn.session.add(run)
         _survey, question, awaiting_comment = self.position(run)
         if awaiting_comment:
             answer = (turn.session.get(Answer, run.last_answer_id) if run.last_answer_id

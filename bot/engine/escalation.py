@@ -40,6 +40,7 @@ class Escalation:
             return None
         return (select(Alert).where(
             col(Alert.status) == AlertStatus.OPEN, col(Alert.escalated_at).is_(None),
+            col(Alert.claimed_at).is_(None),  # reopened by its customer: a manager had it
             col(Alert.created_at) <= now - after,
             col(Alert.channel).in_(self.config.team_chats))
             .order_by(col(Alert.id)).limit(BATCH))

@@ -88,6 +88,7 @@ class Engine(Outreach, Campaigns, ChatSends, Lookups, Schedules):
         team_chats: Sequence[str] = (),
         own_chats: Sequence[str] = (),
         digest_chart: ChartMaker = trend_chart,
+        recovery_question: bool = False,
     ) -> None:
         """``team_chats``: the channels whose managers' chat is set (the digest and the
         escalated alerts go there); ``own_chats``: the channels this deployment runs (where a
@@ -100,7 +101,7 @@ class Engine(Outreach, Campaigns, ChatSends, Lookups, Schedules):
             report_zone=ZoneInfo(report_timezone), clock=clock, webhooks=webhooks,
             campaign_rules=campaign_rules or CampaignRules(), escalate_after=escalate_after,
             digest=digest, team_chats=tuple(team_chats), own_chats=tuple(own_chats),
-            value_attribute=value_attribute)
+            value_attribute=value_attribute, recovery_question=recovery_question)
         self.alerts = Alerts(self.config)
         self.escalation = Escalation(self.config, self.alerts)
         self.team = TeamCommands(self.config)
@@ -291,6 +292,8 @@ class Engine(Outreach, Campaigns, ChatSends, Lookups, Schedules):
                 if text:
                     self.alerts.send_reply(turn, turn.person.pending_alert_id, text)
                 return
+            if self.alerts.recovery.on_text(turn, text):  # a typed yes / no to "solved?"
+                return
             self.conversation.on_text(turn, text)
 
     def _on_choice(self, turn: Turn, value: str) -> None:
@@ -307,6 +310,8 @@ class Engine(Outreach, Campaigns, ChatSends, Lookups, Schedules):
                 self.account.on_delete_choice(turn, confirm)
             case buttons.Alert(alert_id, action):
                 self.alerts.on_action(turn, alert_id, action)
+            case buttons.Recovery() as recovery:
+                self.alerts.recovery.on_press(turn, recovery)
             case buttons.Campaign():  # a manager's press was carried out before the turn
                 turn.say(Notice(turn.t.gettext("Sorry, this is only for managers.")))
             case None:

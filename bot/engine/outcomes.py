@@ -4,7 +4,8 @@ so), mark a person who blocked the bot as unreachable.
 
 An outbox row's ``follow_up`` holds words made here, separated by spaces:
 ``alert:<alert_id>``, ``reply:<note_id>:<lang>``, ``person:<user_id>``, ``invitation:<id>``
-(a campaign's first question: the invitation is sent or failed).
+(a campaign's first question: the invitation is sent or failed), ``asked:<note_id>`` (the
+question whether a resolved alert's problem is solved: it reached the customer or not).
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ def person(user_id: str) -> str:
 
 def invitation(invitation_id: int) -> str:
     return f"invitation:{invitation_id}"
+
+
+def asked(note_id: int) -> str:
+    return f"asked:{note_id}"
 
 
 def words(follow_up: str) -> list[tuple[str, list[str]]]:
@@ -83,6 +88,8 @@ class Outcomes:
                                             if outcome.unreachable else outcome.error, now)
             elif word == "reply" and len(args) == 2 and args[0].isdigit():
                 new += self._reply_outcome(session, row, int(args[0]), args[1], now, sent=sent)
+            elif word == "asked" and args and args[0].isdigit():
+                new += self._asked_outcome(session, row, int(args[0]), outcome, now, sent=sent)
         return new
 
     def unreachable(self, session: Session, channel: str, user_id: str) -> None:
@@ -119,3 +126,24 @@ class Outcomes:
             planned.append(Planned(self.alerts.refreshed(session, alert)))
         return enqueue(session, planned, channel=str(origin.get("reply_channel", row.channel)),
                        chat_id=chat, user_id=user, origin=origin, now=now)
+
+    def _asked_outcome(self, session: Session, row: OutboxMessage, note_id: int,
+                       outcome: Outcome, now: datetime, *, sent: bool) -> list[OutboxMessage]:
+        """Once: the question is stored as delivered or not; one that did not reach the
+        customer shows on the alert (and a customer who blocked the bot is unreachable)."""
+        note = session.get(AlertNote, note_id)
+        if note is None or note.delivered is not None:
+            return []
+        note.delivered = sent
+        session.add(note)
+        if sent:
+            return []
+        item = codec.loads(row.kind, row.payload)
+        if outcome.unreachable and isinstance(item, SendTo):
+            self.unreachable(session, item.channel, item.user_id)
+        alert = session.get(Alert, note.alert_id)
+        if alert is None:
+            return []
+        session.flush()
+        return enqueue(session, [Planned(self.alerts.refreshed(session, alert))],
+                       channel=alert.channel, chat_id="", user_id="", origin=None, now=now)

@@ -8,15 +8,18 @@ from __future__ import annotations
 from bot.engine.alert_list import alert_list
 from bot.engine.digests import DigestCommand
 from bot.engine.turn import EngineConfig, Turn
+from bot.reports.alert_stats import wants_stats
 
 WORDS = ("alerts", "digest")
 
 
 def team_word(args: str) -> tuple[str, str] | None:
     """``alerts`` → ("alerts", ""), ``digest on`` → ("digest", "on"); None for any other
-    arguments (a summary's, a send's)."""
+    arguments (a summary's, a send's, ``alerts stats``)."""
     word, _, rest = args.strip().partition(" ")
     word = word.casefold()
+    if word == "alerts" and wants_stats(rest):
+        return None  # read-only, before the event's transaction (bot/reports/alert_stats.py)
     return (word, rest.strip()) if word in WORDS else None
 
 

@@ -50,6 +50,9 @@ class EngineConfig:
     escalated alerts go there."""
     own_chats: tuple[str, ...] = ()
     """The channels this deployment runs: where a manager's own digest can go."""
+    recovery_question: bool = False
+    """RECOVERY_QUESTION: when a manager resolves an alert, the customer is asked whether the
+    problem is solved (bot/engine/recovery.py)."""
 
     def is_manager(self, channel: str, user_id: str) -> bool:
         return user_id in self.managers.get(channel, frozenset())

@@ -152,9 +152,15 @@ class ManagerContext:
 
 def manager_reply(session: Session, metric: str, args: str, t: Translator, cmd: str,
                   context: ManagerContext) -> Sequence[Outbound]:
-    """A manager's ``/nps …``: the summary, or ``value``, ``retention``, ``export``."""
+    """A manager's ``/nps …``: the summary, or ``value``, ``retention``, ``export``,
+    ``alerts stats``."""
     words = args.split(maxsplit=1)
     sub = words[0].casefold() if words else ""
+    if sub == "alerts":  # only ``alerts stats [period]`` comes here (bot/engine/team.py)
+        from bot.reports.alert_stats import alert_stats_text
+
+        return [Reply(alert_stats_text(session, words[1] if len(words) > 1 else "", t,
+                                       context.now, context.zone))]
     if sub not in MORE:
         answer = manager_command(session, metric, args, t, context.now, cmd, zone=context.zone,
                                  surveys=context.surveys)
