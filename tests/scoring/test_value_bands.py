@@ -145,7 +145,7 @@ def test_bands_split_the_values_readably(values: list[float], bands: int) -> Non
     for edge in cut:
         assert min(values) < float(edge) <= max(values)
         mantissa = abs(edge).scaleb(-abs(edge).adjusted())
-        assert mantissa in {Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5)}
+        assert edge == 0 or mantissa in {Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5)}
     placed = [band_of(v, cut) for v in sorted(values)]
     assert placed == sorted(placed) and all(0 <= b <= len(cut) for b in placed)
     assert placed[0] == 0 and (not cut or placed[-1] >= 1)
