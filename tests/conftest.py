@@ -24,6 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# No timing assertions: hypothesis's per-example deadline fails a property when the machine is
+# busy (four test processes on two cores) or an example is the first to import a library.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 PG_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
