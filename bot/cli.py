@@ -247,7 +247,8 @@ def _demo_seed(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     print(f"seeded {done.answers} answers from {done.respondents} people "
-          f"({done.alerts} alerts) over the last 120 days")
+          f"({done.alerts} alerts, {done.customers} customers with a plan, country, revenue "
+          "and sign-up date) over the last 120 days")
     return 0
 
 

@@ -3,8 +3,9 @@ summary, split and period at once.
 
 Three channels, three languages, a few campaigns and surveys, comments written as customers
 write them in each language, alerts for the detractors (some claimed, some resolved), and a
-score that improves over the period.  Demo people have ids starting with ``demo-``; the seed is
-reproducible (``--seed``).
+score that improves over the period; each person a customer with a plan, a country, a revenue
+and a sign-up date, some gone since (bot/demo_customers.py).  Demo people have ids starting
+with ``demo-``; the seed is reproducible (``--seed``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from bot import store
 from bot.db import Database
+from bot.demo_customers import add_customers
 from bot.metrics import METRICS, Metric
 from bot.models import AlertStatus, Answer, NoteKind, Respondent, RunStatus, SurveyRun
 from bot.surveys import load_surveys
@@ -113,6 +115,7 @@ class Seeded:
     answers: int
     respondents: int
     alerts: int
+    customers: int = 0
 
 
 def _pick(rng: random.Random, weighted: tuple[tuple[str | None, float], ...]) -> str | None:
@@ -174,6 +177,8 @@ def seed(db: Database, *, answers: int = 1000, now: datetime, zone: ZoneInfo, se
     made = respondents = alerts = 0
     with Session(db.engine, expire_on_commit=False, autoflush=False) as session:
         people: dict[tuple[str, str], Respondent] = {}
+        places: dict[int, list[float]] = {}
+        """Each person's answers' places on their scales (0: the worst, 1: the best)."""
         while made < answers:
             channel = str(_pick(rng, CHANNELS))  # type: ignore[arg-type]
             lang = str(_pick(rng, LANGUAGES[channel]))  # type: ignore[arg-type]
@@ -214,13 +219,18 @@ def seed(db: Database, *, answers: int = 1000, now: datetime, zone: ZoneInfo, se
                     bucket=bucket, comment=comment, locale=lang, channel=channel, created_at=at,
                     commented_at=at if comment else None), zone=zone)
                 made += 1
+                assert person.id is not None
+                places.setdefault(person.id, []).append((score - low) / (high - low))
                 if bucket in question.alert_on:
                     alerts += 1
                     _alert(session, rng, answer, lang, at, now)
             if progress is not None:
                 progress(made)
+        fresh = [p for p in people.values() if p.customer_id is None]
+        customers = add_customers(session, rng, fresh, {
+            pid: sum(v) / len(v) for pid, v in places.items()}, now=now, days=DAYS)
         session.commit()
-    return Seeded(made, respondents, alerts)
+    return Seeded(made, respondents, alerts, customers)
 
 
 def _alert(session: Session, rng: random.Random, answer: Answer, lang: str, at: datetime,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,10 +12,11 @@ import pytest
 from sqlmodel import Session, func, select
 
 from bot.app import build_engine
+from bot.campaign_tables import Customer, CustomerAttribute
 from bot.cli import main
 from bot.demo import DAYS, DemoRefused, seed
 from bot.engine import Engine
-from bot.models import Alert, Answer, AnswerCount
+from bot.models import Alert, Answer, AnswerCount, Respondent
 from scoring import nps_from_scores
 from tests.helpers import CJK, Person
 
@@ -79,3 +81,38 @@ def test_cli_demo_seed(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_p
     assert "seeded 12" in capsys.readouterr().out
     assert main(["summary", "--period", "90d", "--by", "channel", "--format", "json"]) == 0
     assert main(["demo", "seed", "--answers", "0"]) == 2
+
+
+def test_seeded_people_are_customers_with_what_an_import_brings(
+        engine: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    done = seed(engine.db, answers=1500, now=NOW, zone=engine.report_zone)
+    with Session(engine.db.read_engine) as s:
+        people = list(s.exec(select(Respondent)))
+        attributes = list(s.exec(select(CustomerAttribute)))
+        customers = s.exec(select(func.count()).select_from(Customer)).one()
+        last = {a.respondent_id: a for a in s.exec(
+            select(Answer).where(Answer.metric == "nps").order_by(Answer.created_at))}
+    assert done.customers == done.respondents == customers == len(people)
+    assert all(p.customer_id is not None for p in people)
+    by_customer: dict[int, dict[str, CustomerAttribute]] = {}
+    for a in attributes:
+        by_customer.setdefault(a.customer_id, {})[a.name] = a
+    assert all({"plan", "country", "revenue", "signed_up"} <= set(v) for v in by_customer.values())
+    assert {v["plan"].text_value for v in by_customer.values()} == {"free", "pro", "enterprise"}
+    assert all(v["revenue"].number_value is not None and v["signed_up"].date_value is not None
+               for v in by_customer.values())
+    gone = [v for v in by_customer.values() if "churned" in v]
+    assert 0 < len(gone) < len(by_customer) / 2
+    assert all(v["churned"].date_value > v["signed_up"].date_value  # type: ignore[operator]
+               for v in gone)
+    plan_of = {p.id: by_customer[p.customer_id]["plan"].text_value for p in people
+               if p.customer_id is not None}
+    promoters = [plan_of[r] for r, a in last.items() if a.bucket == "promoter"]
+    detractors = [plan_of[r] for r, a in last.items() if a.bucket == "detractor"]
+    share = lambda plans: plans.count("enterprise") / len(plans)  # noqa: E731
+    assert share(promoters) > share(detractors), "happier people on bigger plans"
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert main(["summary", "--period", "90d", "--by", "plan", "--format", "json"]) == 0
+    segments = {s["key"] for s in json.loads(capsys.readouterr().out)["segments"]}
+    assert segments == {"free", "pro", "enterprise"}

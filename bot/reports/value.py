@@ -89,9 +89,10 @@ def compute_value(session: Session, metric: str, period: Period, attribute: str)
 
 
 def _digits(value: float) -> int:
-    """Money as a reader wants it: whole above 100, else two decimals (one above 10)."""
+    """Money as a reader wants it: whole above 100 (and nothing: 0), else two decimals (one
+    above 10)."""
     size = abs(value)
-    return 0 if size >= 100 else 1 if size >= 10 else 2
+    return 0 if size >= 100 or size == 0 else 1 if size >= 10 else 2
 
 
 def _money(value: float, t: Translator) -> str:
