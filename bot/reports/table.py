@@ -14,7 +14,14 @@ from rich.text import Text
 from bot.i18n import Translator
 from bot.metrics import METRICS
 from bot.prompts import metric_label
-from bot.reports.figures import MARGIN_DIGITS, MEAN_DIGITS, SAMPLE_FLOOR, bucket_counts, headline
+from bot.reports.figures import (
+    MARGIN_DIGITS,
+    MEAN_DIGITS,
+    SAMPLE_FLOOR,
+    Headline,
+    bucket_counts,
+    headline,
+)
 from bot.reports.labels import bucket_names, segment_name
 from bot.reports.queries import Counts, Report
 from bot.reports.rates import Reach
@@ -31,7 +38,12 @@ def _split_names(t: Translator) -> dict[str, str]:
 
 
 def _score(metric: str, counts: Counts, t: Translator) -> str:
-    h = headline(metric, counts)
+    return score_cell(metric, headline(metric, counts), t)
+
+
+def score_cell(metric: str, h: Headline, t: Translator) -> str:
+    """A figure as a table cell: ``+18 ± 9.8``, ``+40`` (too few for a margin),
+    ``82% (75%–88%)``."""
     if h.score is None:
         return "—"
     if METRICS[metric].kind is Kind.NET:

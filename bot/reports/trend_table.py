@@ -13,23 +13,11 @@ from rich.text import Text
 from bot.i18n import Translator
 from bot.metrics import METRICS
 from bot.prompts import metric_label
-from bot.reports.figures import MARGIN_DIGITS, Headline
-from bot.reports.table import WARN
+from bot.reports.table import WARN, score_cell
 from bot.reports.trend import TrendReport
 from bot.reports.trend_text import change_line, few_line, point_label, title
 from scoring import Kind
 from scoring.trend import Grain
-
-
-def _score(metric: str, h: Headline, t: Translator) -> str:
-    if h.score is None:
-        return "—"
-    if METRICS[metric].kind is Kind.NET:
-        score = t.signed(h.score)
-        return score if h.too_few else f"{score} ± {t.number(h.margin or 0, MARGIN_DIGITS)}"
-    return t.gettext("{share} ({low}–{high})").format(
-        share=t.percent(h.score / 100), low=t.percent((h.low or 0) / 100),
-        high=t.percent((h.high or 0) / 100))
 
 
 def trend_table(report: TrendReport, t: Translator) -> Table:
@@ -44,7 +32,7 @@ def trend_table(report: TrendReport, t: Translator) -> Table:
     table.add_column(heading, justify="right", no_wrap=True)
     for point, h in zip(report.points, report.headlines, strict=True):
         n = t.number(h.n) + (f" {WARN}" if 0 < h.n and not point.enough else "")
-        table.add_row(point_label(point, report.grain, t), n, _score(metric, h, t))
+        table.add_row(point_label(point, report.grain, t), n, score_cell(metric, h, t))
     return table
 
 
