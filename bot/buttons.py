@@ -25,6 +25,15 @@ class CampaignAction(StrEnum):
     CANCEL = "cancel"
 
 
+class AdvocacyAction(StrEnum):
+    """A promoter's answer to the ask (``docs/advocacy.md``)."""
+
+    ACCEPT = "yes"  # give me my links
+    DECLINE = "no"  # no, thanks
+    NAME = "name"  # you may name me among the people who recommend you
+    ANONYMOUS = "anon"  # do not name me
+
+
 @dataclass(frozen=True, slots=True)
 class Score:
     """A score button of survey run ``run_id``, question step ``step``."""
@@ -75,7 +84,15 @@ class Campaign:
     action: CampaignAction
 
 
-Button = Score | Skip | Language | StartSurvey | ConfirmDelete | Alert | Campaign
+@dataclass(frozen=True, slots=True)
+class Advocacy:
+    """A promoter's answer to promoter ask ``ask_id``."""
+
+    ask_id: int
+    action: AdvocacyAction
+
+
+Button = Score | Skip | Language | StartSurvey | ConfirmDelete | Alert | Campaign | Advocacy
 
 
 def encode(button: Button) -> str:
@@ -95,6 +112,8 @@ def encode(button: Button) -> str:
             value = f"al:{alert_id}:{action.value}"
         case Campaign(campaign_id, action):
             value = f"cp:{campaign_id}:{action.value}"
+        case Advocacy(ask_id, action):
+            value = f"pa:{ask_id}:{action.value}"
     assert len(value.encode()) <= MAX_BYTES, value
     return value
 
@@ -122,11 +141,13 @@ def decode(value: str) -> Button | None:
         return StartSurvey()
     if kind == "del" and parts in (["yes"], ["no"]):
         return ConfirmDelete(parts == ["yes"])
-    if kind in ("al", "cp") and len(parts) == 2 and (n := _ints(parts[:1], 1)) is not None \
-            and n[0] > 0:
+    if kind in ("al", "cp", "pa") and len(parts) == 2 \
+            and (n := _ints(parts[:1], 1)) is not None and n[0] > 0:
         try:
             if kind == "cp":
                 return Campaign(n[0], CampaignAction(parts[1]))
+            if kind == "pa":
+                return Advocacy(n[0], AdvocacyAction(parts[1]))
             return Alert(n[0], AlertAction(parts[1]))
         except ValueError:
             return None

@@ -50,6 +50,9 @@ class EngineConfig:
     escalated alerts go there."""
     own_chats: tuple[str, ...] = ()
     """The channels this deployment runs: where a manager's own digest can go."""
+    public_url: str = ""
+    """Where the web process is reached (PUBLIC_URL, else TELEGRAM_WEBHOOK_URL's origin):
+    promoters' links go through ``<public_url>/r/<token>``; empty: no web links."""
 
     def is_manager(self, channel: str, user_id: str) -> bool:
         return user_id in self.managers.get(channel, frozenset())
@@ -88,6 +91,8 @@ class Turn:
     out: list[Outbound] = field(default_factory=list)
     follow_ups: dict[int, str] = field(default_factory=dict)
     """By position in ``out``: what the engine does with that message's outcome."""
+    new_customer: bool = False
+    """This event made the person's customer: someone the bot did not know (a referral)."""
 
     @property
     def channel(self) -> str:
