@@ -77,7 +77,8 @@ class Settings(BaseSettings):
 
     survey_cooldown_days: float = Field(
         default=30.0, ge=0, le=3650, description="days nobody is asked again by a campaign or "
-        "the API, whatever the channel (a person who starts a survey is never refused)")
+        "the API, whatever the channel (a person who starts a survey is never refused), nor "
+        "asked twice to recommend us after a promoter's survey")
     survey_cooldown_metrics: Annotated[dict[str, float], NoDecode] = Field(
         default_factory=dict, description="a metric's own cooldown, counting only surveys of "
         "that metric: csat=0,ces=7")
