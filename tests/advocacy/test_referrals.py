@@ -80,6 +80,10 @@ def test_a_new_person_is_attributed_and_a_known_one_is_not(
     [referral] = referrals(engine)
     assert (referral.referrer_id, referral.referred_id, referral.source) == (
         promoter, customer_of_user(engine, "201"), "link")
+    # On the console too (the link's payload typed: /start r-<token>).
+    assert FRIEND in texts(Person(engine, "console-friend").command("start", payload))
+    assert (referrals(engine)[-1].referred_id, referrals(engine)[-1].channel) == (
+        customer_of_user(engine, "console-friend", "console"), "console")
 
     known = Person(engine, "202", channel="telegram")
     known.command("help")  # met before: not new
@@ -104,7 +108,7 @@ def test_a_new_person_is_attributed_and_a_known_one_is_not(
         # A manager trying the link is no referral either.
         Person(engine, "console-manager").command("start", payload)
     assert caplog.text.count("not a new referral") == 2
-    assert len(referrals(engine)) == 1
+    assert len(referrals(engine)) == 2
 
 
 def test_unknown_and_malformed_referral_payloads(engine: Engine,
