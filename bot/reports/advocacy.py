@@ -42,9 +42,9 @@ def _rate(rate: Rate, t: Translator) -> str:
     interval = rate.interval
     if rate.value is None or interval is None:
         return "—"
-    return t.gettext("{value} ({level} interval {low}–{high})").format(
-        value=t.number(rate.value, 2), level=t.percent(LEVEL), low=t.number(interval[0], 2),
-        high=t.number(interval[1], 2))
+    return t.gettext("{value} (n = {n}; {level} interval {low}–{high})").format(
+        value=t.number(rate.value, 2), n=t.number(rate.n), level=t.percent(LEVEL),
+        low=t.number(interval[0], 2), high=t.number(interval[1], 2))
 
 
 def figure_lines(group: Sequence[Tally], t: Translator) -> list[str]:

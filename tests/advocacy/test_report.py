@@ -133,7 +133,7 @@ HEAD = [
     "Accepted: 2 of 4 (50%; 95% interval 15%–85%)",
     "Referral link clicks: 6",
     "Referred people: 4; of them answered a survey: 2 of 4 (50%; 95% interval 15%–85%)",
-    "Referral rate (referred people per promoter asked): 1.00 (95% interval 0.27–2.56)",
+    "Referral rate (referred people per promoter asked): 1.00 (n = 4; 95% interval 0.27–2.56)",
     "Advocacy conversion (brought at least one person): 2 of 4 (50%; 95% interval 15%–85%)",
     "Review clicks: 2; promoters who opened the review page: 1 of 4 (25%; 95% interval "
     "5%–70%)",
@@ -164,7 +164,8 @@ def test_by_channel(manager: Person) -> None:
         "  Accepted: 0 of 2 (0%; 95% interval 0%–66%)",
         "  Referral link clicks: 0",
         "  Referred people: 0; of them answered a survey: 0 of 0",
-        "  Referral rate (referred people per promoter asked): 0.00 (95% interval 0.00–1.84)",
+        "  Referral rate (referred people per promoter asked): "
+        "0.00 (n = 2; 95% interval 0.00–1.84)",
         "  Advocacy conversion (brought at least one person): 0 of 2 (0%; 95% interval "
         "0%–66%)",
         "  Review clicks: 0; promoters who opened the review page: 0 of 2 (0%; 95% interval "
@@ -174,7 +175,8 @@ def test_by_channel(manager: Person) -> None:
         "  Accepted: 2 of 2 (100%; 95% interval 34%–100%)",
         "  Referral link clicks: 6",
         "  Referred people: 4; of them answered a survey: 2 of 4 (50%; 95% interval 15%–85%)",
-        "  Referral rate (referred people per promoter asked): 2.00 (95% interval 0.54–5.12)",
+        "  Referral rate (referred people per promoter asked): "
+        "2.00 (n = 2; 95% interval 0.54–5.12)",
         "  Advocacy conversion (brought at least one person): 2 of 2 (100%; 95% interval "
         "34%–100%)",
         "  Review clicks: 2; promoters who opened the review page: 1 of 2 (50%; 95% interval "
@@ -192,7 +194,7 @@ def test_by_language_and_in_romanian(manager: Person) -> None:
     assert lines[2] == ("Au acceptat: 2 din 4 (50 %; interval de încredere de 95 %: "
                         "15 %–85 %)").replace(" %", "\u00a0%")
     assert lines[5] == ("Rata de recomandare (persoane recomandate per promotor întrebat): "
-                        "1,00 (interval de încredere de 95\u00a0%: 0,27–2,56)")
+                        "1,00 (n = 4; interval de încredere de 95\u00a0%: 0,27–2,56)")
     assert "2. un promotor (nenumit): 1 persoană" in lines
 
 
