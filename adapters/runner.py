@@ -1,7 +1,8 @@
 """The process roles and what each runs.
 
 * ``web`` (:mod:`adapters.web`, under gunicorn): ``/slack/events``, ``/telegram/webhook``,
-  ``/healthz`` and, with API_TOKEN, the HTTP API (``/api/v1``, :mod:`adapters.api`);
+  ``/healthz``, the promoters' links ``/r/<token>`` (:mod:`adapters.redirect`) and, with
+  API_TOKEN, the HTTP API (``/api/v1``, :mod:`adapters.api`);
   stateless, as many processes as ``WEB_CONCURRENCY`` says.
 * ``worker``: Telegram long polling (when there is no webhook; one poller at a time, enforced),
   Slack Socket Mode (with ``SLACK_APP_TOKEN``), and the :func:`background_services`: the
@@ -21,6 +22,7 @@ import asyncio
 import logging
 import os
 import signal
+from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
@@ -52,8 +54,10 @@ def plan(settings: Settings, mode: str) -> dict[str, bool]:
         "background": mode in ("run", "worker"),
     }
     parts["api"] = bool(settings.api_token) and mode in ("run", "web")
+    # The promoters' links (/r/<token>) are served where the public address points.
+    parts["redirect"] = bool(settings.web_base_url) and mode in ("run", "web")
     parts["web"] = (parts["telegram_webhook"] or parts["slack_http"] or parts["api"]
-                    or mode == "web")
+                    or parts["redirect"] or mode == "web")
     return parts
 
 
@@ -82,7 +86,24 @@ def build_web_app(engine: Engine, settings: Settings, parts: dict[str, bool], *,
         from adapters.api import attach as attach_api
 
         attach_api(app, engine, settings, calls)
+    _attach_redirect(app, engine, settings, calls)
     return app
+
+
+def _attach_redirect(app: web.Application, engine: Engine, settings: Settings,
+                     calls: EngineCalls | None) -> None:
+    """``GET /r/<token>`` on every web app (a link given out earlier keeps working whatever
+    the settings now), with the process's engine calls or its own."""
+    from adapters.redirect import attach as attach_redirect
+
+    if calls is None:
+        own = calls = EngineCalls(engine, settings)
+
+        async def closing(_app: web.Application) -> AsyncIterator[None]:
+            yield
+            own.close()
+        app.cleanup_ctx.append(closing)
+    attach_redirect(app, engine, calls)
 
 
 class WebSite:

@@ -83,6 +83,7 @@ def build_engine(settings: Settings, *, migrate: bool = True) -> Engine:
         team_chats=team_chats(settings),
         own_chats=[c for c, on in (("telegram", settings.telegram_enabled),
                                    ("slack", settings.slack_enabled)) if on],
+        public_url=settings.web_base_url,
     )
 
 

@@ -25,6 +25,15 @@ class CampaignAction(StrEnum):
     CANCEL = "cancel"
 
 
+class AdvocacyAction(StrEnum):
+    """A promoter's answer to the ask (``docs/advocacy.md``)."""
+
+    ACCEPT = "yes"  # give me my links
+    DECLINE = "no"  # no, thanks
+    NAME = "name"  # you may name me among the people who recommend you
+    ANONYMOUS = "anon"  # do not name me
+
+
 @dataclass(frozen=True, slots=True)
 class Score:
     """A score button of survey run ``run_id``, question step ``step``."""
@@ -84,7 +93,16 @@ class Recovery:
     solved: bool
 
 
-Button = Score | Skip | Language | StartSurvey | ConfirmDelete | Alert | Campaign | Recovery
+@dataclass(frozen=True, slots=True)
+class Advocacy:
+    """A promoter's answer to promoter ask ``ask_id``."""
+
+    ask_id: int
+    action: AdvocacyAction
+
+
+Button = (Score | Skip | Language | StartSurvey | ConfirmDelete | Alert | Campaign | Recovery
+          | Advocacy)
 
 
 def encode(button: Button) -> str:
@@ -106,6 +124,8 @@ def encode(button: Button) -> str:
             value = f"cp:{campaign_id}:{action.value}"
         case Recovery(question_id, solved):
             value = f"rc:{question_id}:{'yes' if solved else 'no'}"
+        case Advocacy(ask_id, action):
+            value = f"pa:{ask_id}:{action.value}"
     assert len(value.encode()) <= MAX_BYTES, value
     return value
 
@@ -136,11 +156,13 @@ def decode(value: str) -> Button | None:
     if kind == "rc" and len(parts) == 2 and parts[1] in ("yes", "no") \
             and (n := _ints(parts[:1], 1)) is not None and n[0] > 0:
         return Recovery(n[0], parts[1] == "yes")
-    if kind in ("al", "cp") and len(parts) == 2 and (n := _ints(parts[:1], 1)) is not None \
-            and n[0] > 0:
+    if kind in ("al", "cp", "pa") and len(parts) == 2 \
+            and (n := _ints(parts[:1], 1)) is not None and n[0] > 0:
         try:
             if kind == "cp":
                 return Campaign(n[0], CampaignAction(parts[1]))
+            if kind == "pa":
+                return Advocacy(n[0], AdvocacyAction(parts[1]))
             return Alert(n[0], AlertAction(parts[1]))
         except ValueError:
             return None

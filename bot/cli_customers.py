@@ -97,6 +97,10 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
               f"{len(result.rejected)} rejected")
     for rejected in result.rejected:
         print(f"  line {rejected.line}: {rejected.reason}")
+    if result.warnings:
+        print(f"{len(result.warnings)} imported without their referral:")
+    for warning in result.warnings:
+        print(f"  line {warning.line}: {warning.reason}")
     return 0
 
 

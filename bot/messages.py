@@ -45,11 +45,15 @@ class Choice:
     ``opens`` makes it a link instead: the ``platform_ref`` of a message the bot posted (an
     alert), which the adapter turns into that message's link (a Telegram supergroup's
     ``t.me/c/…``, a Slack permalink); a channel that cannot link to it leaves the button out.
-    Its ``value`` is then empty."""
+    Its ``value`` is then empty.
+
+    ``url`` makes it a link to a web page (a promoter's review button): a Telegram URL
+    button, a Slack link button, a line with the address on the console."""
 
     label: str
     value: str
     opens: str = ""
+    url: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -324,5 +324,6 @@ class PacingBucket(SQLModel, table=True):
 
 
 # The audience and campaign tables, registered with these (respondents point at customers).
+from bot import advocacy_tables as advocacy_tables  # noqa: E402
 from bot import campaign_tables as campaign_tables  # noqa: E402
 from bot import digest_tables as digest_tables  # noqa: E402

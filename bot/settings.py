@@ -77,7 +77,8 @@ class Settings(BaseSettings):
 
     survey_cooldown_days: float = Field(
         default=30.0, ge=0, le=3650, description="days nobody is asked again by a campaign or "
-        "the API, whatever the channel (a person who starts a survey is never refused)")
+        "the API, whatever the channel (a person who starts a survey is never refused), nor "
+        "asked twice to recommend us after a promoter's survey")
     survey_cooldown_metrics: Annotated[dict[str, float], NoDecode] = Field(
         default_factory=dict, description="a metric's own cooldown, counting only surveys of "
         "that metric: csat=0,ces=7")
@@ -93,6 +94,11 @@ class Settings(BaseSettings):
                              "opt-out events are posted (signed with WEBHOOK_SECRET)")
     webhook_secret: str = Field(default="", validate_default=True,
                                 description="the HMAC-SHA256 key of webhook signatures")
+
+    public_url: str = Field(
+        default="", description="the web process's public address (https://bot.example.com): "
+        "promoters' referral and review links go through <PUBLIC_URL>/r/<token>; empty: the "
+        "scheme and host of TELEGRAM_WEBHOOK_URL, else no web links")
 
     value_attribute: str = Field(
         default="", max_length=64, description="the numeric customer attribute /nps value "
@@ -178,6 +184,21 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.strip()
 
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        text = value.strip().rstrip("/")
+        if not text:
+            return ""
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
+                or parts.fragment:
+            raise ValueError("expected http:// or https:// and a host, e.g. "
+                             "https://bot.example.com")
+        return text
+
     @field_validator("webhook_secret")
     @classmethod
     def _webhook_secret(cls, value: str, info: ValidationInfo) -> str:
@@ -245,6 +266,19 @@ class Settings(BaseSettings):
     @property
     def slack_enabled(self) -> bool:
         return bool(self.slack_bot_token)
+
+    @property
+    def web_base_url(self) -> str:
+        """Where the web process is reached from outside: PUBLIC_URL, else the scheme and host
+        of TELEGRAM_WEBHOOK_URL; "" when neither says it (no web links are given)."""
+        if self.public_url:
+            return self.public_url
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.telegram_webhook_url.strip())
+        if parts.scheme in ("http", "https") and parts.netloc:
+            return f"{parts.scheme}://{parts.netloc}"
+        return ""
 
     @property
     def digest_weekly(self) -> WeeklyTime | None:

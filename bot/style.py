@@ -16,14 +16,21 @@ class ChannelStyle:
     """``commands`` maps an engine command (``start``, ``nps``, ``delete_my_data`` …) to what a
     person types for it; unnamed commands are ``/<name>``.  ``buttons`` is False where choices
     are typed rather than pressed (the console).  ``campaign_pace``: the campaign messages a
-    second the channel sends (a launched chat campaign says it); None: not paced."""
+    second the channel sends (a launched chat campaign says it); None: not paced.
+    ``start_link``: a link that opens the bot with a start payload, ``{payload}`` standing for
+    it (Telegram's ``https://t.me/<bot>?start={payload}``); empty where there is none."""
 
     commands: Mapping[str, str] = field(default_factory=dict)
     buttons: bool = True
     campaign_pace: float | None = None
+    start_link: str = ""
 
     def spell(self, command: str) -> str:
         return self.commands.get(command) or "/" + command
+
+    def link_to_start(self, payload: str) -> str | None:
+        """The link that starts the bot with ``payload``; None on a channel without one."""
+        return self.start_link.replace("{payload}", payload) if self.start_link else None
 
 
 SLASH = ChannelStyle()

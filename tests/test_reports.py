@@ -298,9 +298,12 @@ def test_usage_and_help_name_every_form_and_split(make_settings: Callable[..., A
                 "customer retention by bucket; /nps export [period] — the answers as a CSV "
                 "file")
         assert more in help_text
+        advocacy = ("/nps advocacy [period] [by channel|language] — promoters asked, referrals "
+                    "and reviews")
+        assert advocacy in help_text
         with Session(engine.db.read_engine) as s:
             usage = manager_command(s, "nps", "summary 30d by", translator("en"), NOW, "/nps")
-        assert usage == f"Usage: /nps summary [{forms}] [by {splits}]\n{more}"
+        assert usage == f"Usage: /nps summary [{forms}] [by {splits}]\n{more}\n{advocacy}"
         refused = texts(boss.command("nps", "summary by colour"))
         assert "I cannot split a summary by “colour”." in refused
         assert ("Splits: channel, language, campaign, survey. No customer attributes are "

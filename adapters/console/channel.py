@@ -148,10 +148,14 @@ class ConsoleChannel:
             lines.extend(text)
 
         def show(target: Pane, choices: tuple[Choice, ...]) -> None:
-            choices = tuple(c for c in choices if not c.opens)  # no links in a terminal
             if id(target) not in fresh:
                 fresh.add(id(target))
                 target.choices, target.scores_shown = {}, False
+            pages = [c for c in choices if c.url]  # a web page: its address, to copy
+            if pages:
+                to(target, *(f"  {c.label}: {c.url}" for c in pages))
+            # A posted message cannot be opened from a terminal.
+            choices = tuple(c for c in choices if not (c.opens or c.url))
             if not choices:
                 return
             if all(isinstance(buttons.decode(c.value), buttons.Score) for c in choices):

@@ -85,6 +85,9 @@ def _label(text: str) -> str:
 
 def _button(i: int, choice: Choice, links: Mapping[str, str]) -> dict[str, Any] | None:
     text = {"type": "plain_text", "text": _label(choice.label), "emoji": True}
+    if choice.url:
+        return {"type": "button", "action_id": f"{LINK_PREFIX}{i}", "url": choice.url,
+                "text": text}
     if not choice.opens:
         return {"type": "button", "action_id": f"{ACTION_PREFIX}{i}", "value": choice.value,
                 "text": text}

@@ -119,9 +119,7 @@ class TelegramChannel:
                  campaigns: bool = False) -> None:
         """``campaigns``: also run the campaign service (:mod:`adapters.campaigns`)."""
         self.engine = engine
-        engine.use_style(CHANNEL, ChannelStyle(campaign_pace=(
-            settings.telegram_paid_broadcast_rate if settings.telegram_paid_broadcast
-            else settings.telegram_bulk_rate)))
+        self._use_style(settings, settings.telegram_bot_username.lstrip("@"))
         self.register = register
         self.settings = settings
         self.webhook = webhook
@@ -152,6 +150,14 @@ class TelegramChannel:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
+    def _use_style(self, settings: Settings, username: str) -> None:
+        """The engine words for this channel: its pace, and its start links (``t.me``) once
+        the bot's username is known (TELEGRAM_BOT_USERNAME, else getMe)."""
+        self.engine.use_style(CHANNEL, ChannelStyle(
+            campaign_pace=(settings.telegram_paid_broadcast_rate
+                           if settings.telegram_paid_broadcast else settings.telegram_bulk_rate),
+            start_link=f"https://t.me/{username}?start={{payload}}" if username else ""))
+
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
@@ -161,6 +167,8 @@ class TelegramChannel:
         first = functools.partial(first_call, self.settings, backoff=self.backoff)
         try:
             await first("getMe", self.app.initialize)
+            if not self.settings.telegram_bot_username and self.app.bot.username:
+                self._use_style(self.settings, self.app.bot.username)
             if self.register:
                 await self._set_commands()
             if self.webhook and self.register:

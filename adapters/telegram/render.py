@@ -25,8 +25,10 @@ def message_link(ref: str) -> str | None:
 
 
 def button(choice: Choice) -> InlineKeyboardButton | None:
-    """A callback button, or a URL button for a choice that opens a message (None when that
-    message has no link)."""
+    """A callback button, or a URL button for a choice that opens a web page or a message
+    (None when that message has no link)."""
+    if choice.url:
+        return InlineKeyboardButton(choice.label, url=choice.url)
     if not choice.opens:
         return InlineKeyboardButton(choice.label, callback_data=choice.value)
     url = message_link(choice.opens)

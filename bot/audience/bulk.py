@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import and_, delete, exists, or_, select
 from sqlmodel import Session
 
+from bot.advocacy.referrals import carry_over
 from bot.audience.customers import IDENTITIES, CustomerRecord
 from bot.audience.upsert import upsert
 from bot.campaign_tables import Customer, CustomerAttribute
@@ -47,6 +48,8 @@ class Checked:
     """external_id -> (id, language) of the customers already stored."""
     previous: set[int] = field(default_factory=set)
     """Customers nobody imported whose accounts these rows take over (dropped when empty)."""
+    moves: dict[int, str] = field(default_factory=dict)
+    """Each of ``previous``: the external id of the row taking its account."""
 
     @property
     def created(self) -> int:
@@ -98,6 +101,7 @@ def check(session: Session, lines: Sequence[Line]) -> Checked:
             out.rejected.append((line.number, problem))
             continue
         out.previous.update(taken)
+        out.moves.update(dict.fromkeys(taken, line.record.external_id))
         out.lines.append(line)
     return out
 
@@ -116,6 +120,8 @@ def write(session: Session, batch: Checked, *, now: datetime) -> None:
     ids = _customers(session, batch.lines, now)
     _attributes(session, batch.lines, ids)
     _respondents(session, batch, ids, now)
+    carry_over(session=session, moves={old: ids[external_id]
+                                       for old, external_id in batch.moves.items()})
     if batch.previous:
         session.connection().execute(delete(CUSTOMERS).where(
             CUSTOMERS.c.id.in_(sorted(batch.previous)), CUSTOMERS.c.external_id.is_(None),

@@ -4,6 +4,7 @@ platform id) points at one customer, imported or made when that person first wro
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,10 +13,13 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from bot import store
+from bot.advocacy.referrals import ImportedReferral, attribute_imported, carry_over
 from bot.audience.values import Typed
 from bot.campaign_tables import Customer, CustomerAttribute
 from bot.i18n import negotiate
 from bot.models import Respondent
+
+log = logging.getLogger(__name__)
 
 IDENTITIES = {"telegram": "telegram_id", "slack": "slack_id"}
 """The channels a customer record may name an account on, and the record's field for it."""
@@ -34,6 +38,8 @@ class CustomerRecord:
     language: str | None = None
     timezone: str | None = None
     attributes: Mapping[str, Typed] = field(default_factory=dict)
+    referred_by: str | None = None
+    """The ``external_id`` of the promoter who brought them (``docs/advocacy.md``)."""
 
 
 def find_by_external_id(*, session: Session, external_id: str,
@@ -70,6 +76,10 @@ def upsert_customer(*, session: Session, record: CustomerRecord,
         if user_id:
             bind(session=session, customer=customer, channel=channel, user_id=str(user_id),
                  now=now)
+    if record.referred_by:
+        for _line, why in attribute_imported(session=session, rows=[ImportedReferral(
+                0, record.external_id, record.referred_by)], now=now):
+            log.warning("customer %r: %s", record.external_id, why)
     return customer, created
 
 
@@ -109,6 +119,7 @@ def bind(*, session: Session, customer: Customer, channel: str, user_id: str,
     session.add(person)
     session.flush()
     if previous is not None and previous != customer.id:
+        carry_over(session=session, moves={previous: _id(customer)})
         _drop_if_orphan(session, previous)
     return person
 

@@ -4,7 +4,8 @@ any of their accounts deletes all of them, and ``/export_my_data`` gathers all o
 Deleting removes, for each account (each ``respondents`` row of the customer), what
 :func:`bot.store.delete_respondent` removes (runs, answers uncounted from the rollup, alerts and
 their notes), records an erasure marker for that identity, then deletes the customer with its
-attributes, personal-link tokens and invitations.
+attributes, personal-link tokens and invitations (and, by their foreign keys, the promoter
+asks with their links and the referrals the customer made or came by).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from bot import privacy, store
+from bot.advocacy.export import advocacy_export
 from bot.audience.customers import accounts, attributes_of
 from bot.campaign_tables import Customer, CustomerAttribute, Invitation, LinkToken
 from bot.i18n import Translator
@@ -106,4 +108,4 @@ def customer_export(*, session: Session, person: Respondent, t: Translator) -> d
             {t.gettext("channel"): channel_label(p.channel, t),
              t.gettext("user id"): p.platform_user_id}
             for p in everyone(session, person)],
-    }}
+    }, **advocacy_export(session=session, customer_id=customer.id or 0, t=t)}

@@ -1,6 +1,10 @@
 """``survey-bot customers import``: a file of customers upserted by ``external_id``, in
 transactions of :data:`BATCH` rows (:mod:`bot.audience.bulk`), or only checked (``dry_run``).
 
+A ``referred_by`` is attributed once every line is in (the promoter it names may come later
+in the file), in a transaction of its own; one that names no customer leaves the row imported
+without the referral, with a warning.
+
 Each line is read (:mod:`bot.audience.source`), normalised (:func:`~bot.audience.records.
 parse_record`, as the API does) and checked against the file so far: the same ``external_id``
 twice keeps the first line and rejects the later ones, and so does an account (telegram_id,
@@ -16,6 +20,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.advocacy.referrals import ImportedReferral, attribute_imported
 from bot.audience import bulk
 from bot.audience.bulk import Line
 from bot.audience.customers import IDENTITIES
@@ -39,6 +44,8 @@ class ImportResult:
     updated: int = 0
     rejected: list[Rejected] = field(default_factory=list)
     dry_run: bool = False
+    warnings: list[Rejected] = field(default_factory=list)
+    """Lines imported without a part: a ``referred_by`` that names no customer."""
 
 
 class _FileChecks:
@@ -96,6 +103,8 @@ def import_customers(db: Database, source: Source, *, now: datetime, dry_run: bo
     early: list[Rejected] = []  # rejected by the file alone
     pending: list[Line] = []
     checked_lines = 0
+    referred: list[ImportedReferral] = []  # attributed once every customer is in
+    taken: set[str] = set()  # in a dry run, the customers the file would make
 
     def flush() -> None:
         nonlocal checked_lines
@@ -104,6 +113,12 @@ def import_customers(db: Database, source: Source, *, now: datetime, dry_run: bo
             if not dry_run:
                 bulk.write(session, checked, now=now)
                 session.commit()
+        for line in checked.lines:
+            if line.record.referred_by:
+                referred.append(ImportedReferral(line.number, line.record.external_id,
+                                                 line.record.referred_by))
+            if dry_run:
+                taken.add(line.record.external_id)
         result.imported += checked.created
         result.updated += checked.updated
         result.rejected.extend(Rejected(n, reason) for n, reason in checked.rejected)
@@ -118,6 +133,13 @@ def import_customers(db: Database, source: Source, *, now: datetime, dry_run: bo
                 progress(checked_lines + len(early))
     if pending:
         flush()
+    if referred:
+        with Session(db.read_engine if dry_run else db.engine) as session:
+            result.warnings = [Rejected(n, why) for n, why in attribute_imported(
+                session=session, rows=referred, now=now, dry_run=dry_run,
+                also_known=frozenset(taken))]
+            if not dry_run:
+                session.commit()
     if progress is not None:
         progress(checked_lines + len(early))
     result.rejected = sorted([*early, *result.rejected], key=lambda r: r.line)

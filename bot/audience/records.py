@@ -22,7 +22,8 @@ from bot.audience.values import BadValue, Typed, header, typed
 from bot.campaign_tables import AttributeKind
 from bot.i18n import negotiate
 
-FIELDS = ("external_id", "telegram_id", "slack_id", "email", "name", "language", "timezone")
+FIELDS = ("external_id", "telegram_id", "slack_id", "email", "name", "language", "timezone",
+          "referred_by")
 ATTRIBUTES = "attributes"
 """A nested object of attributes (the API's shape; an import line may use it too)."""
 MAX_EXTERNAL_ID = 128
@@ -65,6 +66,7 @@ def parse_record(data: Mapping[str, Any]) -> CustomerRecord:
         language=checked(lambda: _language(given.get("language"))),
         timezone=checked(lambda: _timezone(given.get("timezone"))),
         attributes=checked(lambda: _all_attributes(given)) or {},
+        referred_by=checked(lambda: _referred_by(given.get("referred_by"))),
     )
     if problems:
         raise BadRecord("; ".join(problems))
@@ -81,6 +83,16 @@ def _all_attributes(given: Mapping[str, Any]) -> dict[str, Typed]:
     attributes.update(_attributes({k: v for k, v in given.items()
                                    if k not in FIELDS and k != ATTRIBUTES}))
     return attributes
+
+
+def _referred_by(value: Any) -> str | None:
+    """A promoter's external id; whether one has it is known only once the file is in."""
+    if value is None:
+        return None
+    text = _text(value, "referred_by")
+    if len(text) > MAX_EXTERNAL_ID:
+        raise BadRecord(f"referred_by longer than {MAX_EXTERNAL_ID} characters")
+    return text or None
 
 
 def _given(value: Any) -> bool:

@@ -57,13 +57,18 @@ def dumps(item: Outbound) -> str:
     fields: dict[str, Any] = {}
     for f in dataclasses.fields(item):
         value = getattr(item, f.name)
-        if f.name == "choices":  # [label, value], and a link's message: [label, "", ref]
-            value = [[c.label, c.value, c.opens] if c.opens else [c.label, c.value]
-                     for c in value]
+        if f.name == "choices":  # [label, value], and a link's message: [label, "", ref];
+            value = [_choice(c) for c in value]  # a web page: [label, "", "", url]
         elif isinstance(value, bytes):
             value = base64.b64encode(value).decode("ascii")
         fields[f.name] = value
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+
+
+def _choice(c: Choice) -> list[str]:
+    if c.url:
+        return [c.label, c.value, c.opens, c.url]
+    return [c.label, c.value, c.opens] if c.opens else [c.label, c.value]
 
 
 def loads(kind: str, payload: str) -> Outbound:

@@ -11,6 +11,7 @@ from bot.answers import parse_score
 from bot.audience import links
 from bot.buttons import Score, Skip
 from bot.campaigns.outcome import answered
+from bot.engine.advocacy import Advocacy
 from bot.engine.alerts import Alerts
 from bot.engine.turn import EngineConfig, Turn
 from bot.messages import EditPressed, Notice, Reply
@@ -27,9 +28,10 @@ def _id(row: SurveyRun | Answer) -> int:
 
 
 class Conversation:
-    def __init__(self, config: EngineConfig, alerts: Alerts) -> None:
+    def __init__(self, config: EngineConfig, alerts: Alerts, advocacy: Advocacy) -> None:
         self.config = config
         self.alerts = alerts
+        self.advocacy = advocacy
 
     # ------------------------------------------------------------------ starting
 
@@ -37,6 +39,9 @@ class Conversation:
         """``/start [payload]``: the person opts in (again) and a survey begins or resumes."""
         t, person = turn.t, turn.person
         welcome_back = person.opted_out
+        decoded = deeplinks.decode(payload)
+        referred = (decoded is not None and decoded.referral is not None
+                    and self.advocacy.on_referral_start(turn, decoded.referral))
         person.opted_out = False
         turn.session.add(person)
         privacy.clear_erasure(session=turn.session, channel=turn.channel,
@@ -49,6 +54,8 @@ class Conversation:
         run = store.start_run(session=turn.session, respondent_id=turn.person_id,
                               survey=survey.name, campaign=campaign, now=self.config.clock())
         intro = (t.gettext("Welcome back! You will receive surveys again.") if welcome_back
+                 else t.gettext("Hello! A friend recommended us to you. We would value your "
+                                "opinion; it takes a minute.") if referred
                  else t.gettext("Hello! We would value your opinion; it takes a minute."))
         self.ask(turn, run, survey.questions[0], intro)
 
@@ -59,7 +66,8 @@ class Conversation:
         surveys = self.config.surveys
         decoded = deeplinks.decode(payload)
         if decoded is None:
-            shown = "p-…" if payload.startswith(deeplinks.PERSONAL) else payload[:80]
+            shown = (payload[:2] + "…" if payload.startswith(deeplinks.RESERVED)
+                     else payload[:80])
             log.warning("malformed start payload %r: starting the default survey", shown)
             return surveys.default, None
         if decoded.token is not None:
@@ -238,4 +246,5 @@ class Conversation:
         run.status = RunStatus.COMPLETED
         run.completed_at = now
         turn.session.add(run)
-        turn.say(Reply(turn.t.gettext("Thank you for your answers! They help us improve.")))
+        if not self.advocacy.after_run(turn, run, survey):  # else the thanks carry the ask
+            turn.say(Reply(turn.t.gettext("Thank you for your answers! They help us improve.")))

@@ -27,6 +27,7 @@ from bot.delivery import inbox, outbox
 from bot.delivery.outbox import Planned
 from bot.engine import outcomes
 from bot.engine.account import Account
+from bot.engine.advocacy import Advocacy
 from bot.engine.alerts import Alerts
 from bot.engine.campaigns import Campaigns
 from bot.engine.chatsend import ChatSends
@@ -37,6 +38,7 @@ from bot.engine.lookups import Lookups
 from bot.engine.outcomes import Outcomes
 from bot.engine.outreach import Outreach, Recipient
 from bot.engine.queues import EVENT_LEASE, Queues
+from bot.engine.redirects import Redirects
 from bot.engine.said import Said
 from bot.engine.schedules import Schedules
 from bot.engine.team import TeamCommands, team_word
@@ -63,7 +65,7 @@ PRUNE_EVERY = 1000
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
-class Engine(Outreach, Campaigns, ChatSends, Lookups, Schedules):
+class Engine(Outreach, Campaigns, ChatSends, Lookups, Schedules, Redirects):
     """The channel-agnostic survey bot."""
 
     def __init__(
@@ -89,6 +91,7 @@ class Engine(Outreach, Campaigns, ChatSends, Lookups, Schedules):
         own_chats: Sequence[str] = (),
         digest_chart: ChartMaker = trend_chart,
         recovery_question: bool = False,
+        public_url: str = "",
     ) -> None:
         """``team_chats``: the channels whose managers' chat is set (the digest and the
         escalated alerts go there); ``own_chats``: the channels this deployment runs (where a
@@ -101,12 +104,14 @@ class Engine(Outreach, Campaigns, ChatSends, Lookups, Schedules):
             report_zone=ZoneInfo(report_timezone), clock=clock, webhooks=webhooks,
             campaign_rules=campaign_rules or CampaignRules(), escalate_after=escalate_after,
             digest=digest, team_chats=tuple(team_chats), own_chats=tuple(own_chats),
-            value_attribute=value_attribute, recovery_question=recovery_question)
+            value_attribute=value_attribute, recovery_question=recovery_question,
+            public_url=public_url.rstrip("/"))
         self.alerts = Alerts(self.config)
         self.escalation = Escalation(self.config, self.alerts)
         self.team = TeamCommands(self.config)
         self.digest_chart = digest_chart
-        self.conversation = Conversation(self.config, self.alerts)
+        self.advocacy = Advocacy(self.config)
+        self.conversation = Conversation(self.config, self.alerts, self.advocacy)
         self.account = Account(self.config, self.conversation, self.alerts)
         self.outcomes = Outcomes(self.config, self.alerts)
         self.queues = Queues(db, lambda: self.config.clock(), self.outcomes,
@@ -274,11 +279,12 @@ class Engine(Outreach, Campaigns, ChatSends, Lookups, Schedules):
         if not timedelta(0) <= now - person.last_seen < LAST_SEEN_RESOLUTION:
             person.last_seen = now  # not on every click: that would be a write per event
         session.add(person)
-        if person.customer_id is None:  # someone new (or from before customers): one write
+        fresh = person.customer_id is None
+        if fresh:  # someone new (or from before customers): one write
             customer_of(session=session, person=person, now=now)
         return Turn(session, inbound, person, self.config.reader(person),
                     self.config.style(inbound.channel),
-                    self.is_manager(inbound.channel, inbound.user_id))
+                    self.is_manager(inbound.channel, inbound.user_id), new_customer=fresh)
 
     def _route(self, turn: Turn) -> None:
         inbound = turn.inbound
@@ -312,6 +318,8 @@ class Engine(Outreach, Campaigns, ChatSends, Lookups, Schedules):
                 self.alerts.on_action(turn, alert_id, action)
             case buttons.Recovery() as recovery:
                 self.alerts.recovery.on_press(turn, recovery)
+            case buttons.Advocacy() as pressed:
+                self.advocacy.on_button(turn, pressed)
             case buttons.Campaign():  # a manager's press was carried out before the turn
                 turn.say(Notice(turn.t.gettext("Sorry, this is only for managers.")))
             case None:

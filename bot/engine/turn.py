@@ -53,6 +53,9 @@ class EngineConfig:
     recovery_question: bool = False
     """RECOVERY_QUESTION: when a manager resolves an alert, the customer is asked whether the
     problem is solved (bot/engine/recovery.py)."""
+    public_url: str = ""
+    """Where the web process is reached (PUBLIC_URL, else TELEGRAM_WEBHOOK_URL's origin):
+    promoters' links go through ``<public_url>/r/<token>``; empty: no web links."""
 
     def is_manager(self, channel: str, user_id: str) -> bool:
         return user_id in self.managers.get(channel, frozenset())
@@ -91,6 +94,8 @@ class Turn:
     out: list[Outbound] = field(default_factory=list)
     follow_ups: dict[int, str] = field(default_factory=dict)
     """By position in ``out``: what the engine does with that message's outcome."""
+    new_customer: bool = False
+    """This event made the person's customer: someone the bot did not know (a referral)."""
 
     @property
     def channel(self) -> str:

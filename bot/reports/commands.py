@@ -1,6 +1,7 @@
-"""``/nps summary [period] [by split]`` in chat, and ``/nps value|retention|export [period]``:
-reading the arguments, the usage and /help lines (one list of period forms and splits for
-both), and a localized answer to a bad period or an unknown split."""
+"""``/nps summary [period] [by split]`` in chat, ``/nps value|retention|export [period]`` and
+``/nps advocacy`` (:mod:`.advocacy`): reading the arguments, the usage and /help lines (one
+list of period forms and splits for both), and a localized answer to a bad period or an unknown
+split."""
 
 from __future__ import annotations
 
@@ -41,7 +42,14 @@ def manager_help_line(t: Translator, commands: Mapping[str, str]) -> str:
         "For managers: {nps} summary [{periods}] [by {splits}], and the same with {csat} and "
         "{ces}."
     ).format_map({**commands, "periods": period_forms(), "splits": split_names(t)}) + "\n" + (
-        more_line(commands[next(iter(commands))], t)) + "\n" + chart_help_line(t, dict(commands))
+        more_line(commands[next(iter(commands))], t)) + "\n" + chart_help_line(
+        t, dict(commands)) + "\n" + _advocacy_line(commands[next(iter(commands))], t)
+
+
+def _advocacy_line(cmd: str, t: Translator) -> str:
+    from bot.reports.advocacy import help_line
+
+    return help_line(cmd, t)
 
 
 def more_line(cmd: str, t: Translator) -> str:
@@ -52,7 +60,8 @@ def more_line(cmd: str, t: Translator) -> str:
 
 def usage(cmd: str, t: Translator) -> str:
     return t.gettext("Usage: {cmd} summary [{periods}] [by {splits}]").format(
-        cmd=cmd, periods=period_forms(), splits=split_names(t)) + "\n" + more_line(cmd, t)
+        cmd=cmd, periods=period_forms(), splits=split_names(t)) + "\n" + more_line(
+        cmd, t) + "\n" + _advocacy_line(cmd, t)
 
 
 def period_error(error: PeriodError, text: str, t: Translator) -> str:
@@ -161,6 +170,11 @@ def manager_reply(session: Session, metric: str, args: str, t: Translator, cmd: 
 
         return [Reply(alert_stats_text(session, words[1] if len(words) > 1 else "", t,
                                        context.now, context.zone))]
+    if sub == "advocacy":  # promoters asked, referrals, reviews (bot/reports/advocacy.py)
+        from bot.reports.advocacy import advocacy_reply
+
+        return [Reply(advocacy_reply(session, words[1] if len(words) > 1 else "", t, cmd,
+                                     context))]
     if sub not in MORE:
         answer = manager_command(session, metric, args, t, context.now, cmd, zone=context.zone,
                                  surveys=context.surveys)

@@ -11,13 +11,12 @@ from typing import Any
 
 from bot.i18n import SUPPORTED, Translator
 from bot.metrics import METRICS, Metric
+from bot.surveys.errors import SurveyConfigError as SurveyConfigError
+from bot.surveys.promoter_ask import PromoterAsk as PromoterAsk
+from bot.surveys.promoter_ask import parse_promoter_ask
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "default.toml"
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-class SurveyConfigError(ValueError):
-    """The survey file is invalid; the message names the bad field."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +39,8 @@ class Question:
     text: Text
     follow_up: Mapping[str, Text]
     alert_on: tuple[str, ...]
+    promoter_ask: PromoterAsk | None = None
+    """What the bot offers a promoter after this question (``docs/advocacy.md``)."""
 
     @property
     def spec(self) -> Metric:
@@ -86,7 +87,7 @@ def _text(value: Any, where: str) -> Text:
 def _question(raw: Any, where: str) -> Question:
     if not isinstance(raw, dict):
         raise SurveyConfigError(f"{where}: expected a table")
-    known = {"key", "metric", "text", "follow_up", "alert_on"}
+    known = {"key", "metric", "text", "follow_up", "alert_on", "promoter_ask"}
     extra = set(raw) - known
     if extra:
         raise SurveyConfigError(f"{where}.{sorted(extra)[0]}: unknown field")
@@ -110,7 +111,11 @@ def _question(raw: Any, where: str) -> Question:
     alert_on = raw.get("alert_on", list(METRICS[metric].alert_on))
     if not isinstance(alert_on, list) or any(b not in buckets for b in alert_on):
         raise SurveyConfigError(f"{where}.alert_on: expected a list of {metric} buckets")
-    return Question(key, metric, _text(raw.get("text"), f"{where}.text"), follow, tuple(alert_on))
+    ask = None
+    if "promoter_ask" in raw:
+        ask = parse_promoter_ask(raw["promoter_ask"], METRICS[metric], f"{where}.promoter_ask")
+    return Question(key, metric, _text(raw.get("text"), f"{where}.text"), follow,
+                    tuple(alert_on), ask)
 
 
 def parse_surveys(data: Mapping[str, Any], source: str = "surveys") -> SurveyCatalog:
