@@ -41,6 +41,7 @@ from bot.engine.queues import EVENT_LEASE, Queues
 from bot.engine.redirects import Redirects
 from bot.engine.said import Said
 from bot.engine.schedules import Schedules
+from bot.engine.small_calls import SmallCalls
 from bot.engine.team import TeamCommands, team_word
 from bot.engine.transient import DatabaseDown, retrying
 from bot.engine.turn import EngineConfig, Turn
@@ -57,15 +58,14 @@ from bot.weekly import WeeklyTime
 
 log = logging.getLogger(__name__)
 
-# Platforms redeliver for minutes (Slack) to a day (Telegram keeps updates 24 h): a week of
-# event ids is plenty; older ones are pruned every PRUNE_EVERY events.
-EVENT_MEMORY = timedelta(days=7)
+# Event ids older than EVENT_MEMORY (bot/engine/small_calls.py) are pruned every PRUNE_EVERY
+# events.
 PRUNE_EVERY = 1000
 # last_seen is kept to the minute.
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
-class Engine(Outreach, Campaigns, ChatSends, Lookups, Schedules, Redirects):
+class Engine(Outreach, Campaigns, ChatSends, Lookups, Schedules, Redirects, SmallCalls):
     """The channel-agnostic survey bot."""
 
     def __init__(
@@ -367,53 +367,7 @@ class Engine(Outreach, Campaigns, ChatSends, Lookups, Schedules, Redirects):
             return manager_reply(session, metric, (inbound.text or "").strip(), t,
                                  self.config.style(inbound.channel).spell(metric), context)
 
-    def prune_events(self) -> int:
-        """Forget event ids older than a week; the number forgotten."""
-        with Session(self.db.engine) as session:
-            count = store.prune_events(session=session, older_than=self.clock() - EVENT_MEMORY)
-            session.commit()
-            return count
-
-    def set_alert_ref(self, alert_id: int, ref: str) -> None:
-        """Remember where an alert was posted (one UPDATE: it runs for every detractor)."""
-        with Session(self.db.engine) as session:
-            store.set_alert_ref(session=session, alert_id=alert_id, ref=ref)
-            session.commit()
-
-    def mark_unreachable(self, channel: str, user_id: str) -> None:
-        """The person blocked the bot or left: their survey stops (Telegram's my_chat_member)."""
-        def once() -> None:
-            with Session(self.db.engine) as session:
-                self.outcomes.unreachable(session, channel, user_id)
-                session.commit()
-        retrying(once)
-
-    def chosen_locale(self, channel: str, user_id: str) -> str | None:
-        with Session(self.db.read_engine) as session:
-            person = store.find_respondent(session=session, channel=channel, user_id=user_id)
-            return person.locale if person is not None and person.locale_chosen else None
-
-    def reader_locale(self, channel: str, user_id: str) -> str:
-        """The language ``user_id`` reads (see :meth:`EngineConfig.reader`), for what an
-        adapter words itself (a Slack modal, a wave's progress)."""
-        with Session(self.db.read_engine) as session:
-            person = store.find_respondent(session=session, channel=channel, user_id=user_id)
-        if person is not None:
-            return self.config.reader(person).lang
-        if self.is_manager(channel, user_id):
-            return self.config.manager_locale
-        return self.config.default_for(channel)
-
     def campaign_tick(self, channel: str, *, ahead: int) -> list[int]:
         """The feeder's step (:class:`~bot.engine.campaigns.Campaigns`), then the word to the
         managers of chat campaigns whose sends are over (:class:`ChatSends`)."""
         return super().campaign_tick(channel, ahead=ahead) + self.campaign_notices(channel)
-
-    def state_get(self, key: str) -> str | None:
-        with Session(self.db.read_engine) as session:
-            return store.kv_get(session=session, key=key)
-
-    def state_set(self, key: str, value: str) -> None:
-        with Session(self.db.engine) as session:
-            store.kv_set(session=session, key=key, value=value)
-            session.commit()
