@@ -61,6 +61,7 @@ def theme_line(rank: int, theme: Theme, t: Translator) -> str:
 
 def language_lines(found: Themes, t: Translator) -> list[str]:
     name = t.language(found.language)
+    name = name[:1].upper() + name[1:]  # it starts the line: "Română: 15 comentarii"
     if not found.enough:
         return [t.ngettext(
             "{language}: only {count} comment, too few for themes (at least {min} are needed).",
@@ -72,8 +73,9 @@ def language_lines(found: Themes, t: Translator) -> list[str]:
     if found.previous == 0:
         lines.append(t.gettext("No comment in the previous period to compare with."))
     if not found.themes:
-        lines.append(t.gettext("No phrase comes up in {min} comments or more.").format(
-            min=t.number(MIN_THEME)))
+        lines.append(t.ngettext("No phrase comes up in {min} comment or more.",
+                                "No phrase comes up in {min} comments or more.",
+                                MIN_THEME).format(min=t.number(MIN_THEME)))
     for rank, theme in enumerate(found.themes, 1):
         lines += [theme_line(rank, theme, t), "   " + quoted(theme.example, t)]
     return lines
