@@ -115,7 +115,10 @@ def talk_line(metric: str, talk: Sequence[Themes], t: Translator) -> str | None:
     if len(groups) > 1:
         parts = [t.gettext("{themes} ({language})").format(themes=p, language=t.language(lang))
                  for p, (lang, _) in zip(parts, groups, strict=True)]
-    return t.gettext(METRICS[metric].talk_line).format(themes="; ".join(parts))
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = t.gettext("{first}; {second}").format(first=joined, second=part)
+    return t.gettext(METRICS[metric].talk_line).format(themes=joined)
 
 
 def themes_reply(session: Session, metric: str, text: str, t: Translator, cmd: str,
