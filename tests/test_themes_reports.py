@@ -116,14 +116,14 @@ def test_bad_words_get_a_clear_answer_in_the_managers_language(boss: Person) -> 
         "Usage: /nps themes [period] [detractor|passive|promoter]")
     assert texts(boss.command("nps", "themes 30d happy")) == (
         "I do not know the bucket “happy”. The buckets are: Detractors (0–6), Passives (7–8), "
-        "Promoters (9–10).\nUsage: /nps themes [period] [detractor|passive|promoter]")
+        "and Promoters (9–10).\nUsage: /nps themes [period] [detractor|passive|promoter]")
     everything = texts(boss.command("nps", "themes all"))
     assert "English: 19 comments" in everything  # the previous period's three too
     assert "The change is" not in everything and "percentage points" not in everything
     boss.command("language", "ro")
     refused = texts(boss.command("nps", "themes 30d fericiți"))
     assert refused.startswith("Nu cunosc categoria „fericiți”. Categoriile sunt: Detractori "
-                              "(0–6), Pasivi (7–8), Promotori (9–10).")
+                              "(0–6), Pasivi (7–8) și Promotori (9–10).")
 
 
 def test_the_summary_names_what_detractors_talk_most_about(boss: Person) -> None:

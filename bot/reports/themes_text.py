@@ -37,7 +37,7 @@ def themes_usage(cmd: str, metric: str, t: Translator) -> str:
 
 
 def unknown_bucket(word: str, cmd: str, metric: str, t: Translator) -> str:
-    names = ", ".join(bucket_names(metric, t).values())
+    names = format_list(list(bucket_names(metric, t).values()), locale=t.babel_locale)
     return t.gettext("I do not know the bucket “{word}”. The buckets are: {names}.").format(
         word=word, names=names) + "\n" + themes_usage(cmd, metric, t)
 
