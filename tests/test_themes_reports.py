@@ -21,7 +21,7 @@ from bot.models import Answer
 from bot.periods import parse_period
 from bot.reports.digest import build_digest, digest_period, render_digest
 from bot.reports.labels import span_text
-from bot.reports.themes import build_themes
+from bot.reports.themes import build_themes, period_comments
 from tests.helpers import Person, seed_answers, texts
 from tests.themes_world import seed_themes
 
@@ -154,3 +154,16 @@ def test_the_digest_names_them_too(engine: Engine) -> None:
     romanian = render_digest(figures, translator("ro"), "/nps")
     assert ("Detractorii vorbesc cel mai des despre „late”, „customer support” și "
             "„refund”.") in romanian
+
+
+def test_the_line_reads_the_latest_comments_and_the_command_all(engine: Engine,
+                                                                boss: Person) -> None:
+    period = parse_period("30d", NOW)
+    with Session(engine.db.read_engine) as s:
+        # Each language's first comment is a day old (the latest); the same instant for all
+        # three, the last stored first.
+        latest = [c.text for c in period_comments(s, "nps", period, latest=2)]
+        every = list(period_comments(s, "nps", period))
+    assert latest == ["物流太慢了，等了两个星期才到货。",
+                      "Livrarea a întârziat o săptămână întreagă."]
+    assert len(every) == 96 and {c.language for c in every} == {"en", "ro", "zh"}

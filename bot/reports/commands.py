@@ -43,7 +43,8 @@ def manager_help_line(t: Translator, commands: Mapping[str, str]) -> str:
         "{ces}."
     ).format_map({**commands, "periods": period_forms(), "splits": split_names(t)}) + "\n" + (
         more_line(commands[next(iter(commands))], t)) + "\n" + chart_help_line(t, dict(commands))
-    return lines + "\n" + themes_help_line(commands[next(iter(commands))], t)
+    first = next(iter(commands))
+    return lines + "\n" + themes_help_line(first, commands[first], t)
 
 
 def more_line(cmd: str, t: Translator) -> str:

@@ -34,10 +34,15 @@ class ThemeReport:
     languages: tuple[Themes, ...]
 
 
+LINE_SAMPLE = 5000
+"""The summary's and the digest's line reads at most the period's latest so many comments
+(``/nps themes`` reads them all): 100,000 comments cost seconds, 5,000 a few tenths."""
+
+
 def period_comments(session: Session, metric: str, period: Period,
-                    bucket: str | None = None) -> Iterator[Comment]:
-    """The comments of ``metric``'s answers in the period (of one bucket when given), each in
-    its answer's language."""
+                    bucket: str | None = None, latest: int | None = None) -> Iterator[Comment]:
+    """The comments of ``metric``'s answers in the period (of one bucket when given; only the
+    ``latest`` so many when given), each in its answer's language."""
     a = Answer.__table__.c  # type: ignore[attr-defined]
     clauses = [a.metric == metric, a.created_at < period.end, a.is_test.is_(False),
                a.comment.is_not(None)]
@@ -45,7 +50,11 @@ def period_comments(session: Session, metric: str, period: Period,
         clauses.append(a.created_at >= period.start)
     if bucket is not None:
         clauses.append(a.bucket == bucket)
-    query: Any = select(a.comment, a.bucket, a.locale).where(*clauses).order_by(a.id)
+    query: Any = select(a.comment, a.bucket, a.locale).where(*clauses)
+    if latest is None:
+        query = query.order_by(a.id)
+    else:
+        query = query.order_by(a.created_at.desc(), a.id.desc()).limit(latest)
     for text, in_bucket, locale in session.execute(query):
         if text and text.strip():
             yield Comment(str(text), str(in_bucket), negotiate(locale))
@@ -60,8 +69,10 @@ def build_themes(session: Session, metric: str, period: Period, bucket: str) -> 
 
 def worst_themes(session: Session, metric: str, period: Period) -> tuple[Themes, ...]:
     """The themes of the worst bucket's comments (detractors, unsatisfied, disagree) in each
-    language with enough of them, for the summary's and the digest's line."""
-    found = find_themes(period_comments(session, metric, period), METRICS[metric].worst)
+    language with enough of them, for the summary's and the digest's line (of the latest
+    :data:`LINE_SAMPLE` comments)."""
+    found = find_themes(period_comments(session, metric, period, latest=LINE_SAMPLE),
+                        METRICS[metric].worst)
     return tuple(th for th in found if th.themes)
 
 

@@ -26,9 +26,9 @@ def bucket_list(metric: str) -> str:
     return "|".join(METRICS[metric].buckets)
 
 
-def themes_help_line(cmd: str, t: Translator) -> str:
+def themes_help_line(metric: str, cmd: str, t: Translator) -> str:
     return t.gettext("{cmd} themes [period] [{buckets}] — what the comments of a bucket talk "
-                     "about, per language").format(cmd=cmd, buckets=bucket_list("nps"))
+                     "about, per language").format(cmd=cmd, buckets=bucket_list(metric))
 
 
 def themes_usage(cmd: str, metric: str, t: Translator) -> str:

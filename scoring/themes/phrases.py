@@ -24,16 +24,16 @@ ABSORB = 0.5
 def grams(sentence: Sentence) -> Iterator[tuple[Key, int, int]]:
     """The phrases of one sentence, with where each starts and ends in the comment."""
     tokens = sentence.tokens
+    keys = [t.key for t in tokens]
+    kinds = [t.kind for t in tokens]
     for i, first in enumerate(tokens):
-        if first.kind is Kind.STOP:
+        if kinds[i] is Kind.STOP:
             continue
-        for n in range(1, min(MAX_WORDS, len(tokens) - i) + 1):
-            window = tokens[i:i + n]
-            if window[-1].kind is Kind.STOP:
-                continue
-            if all(t.kind is not Kind.CONTENT for t in window):
-                continue
-            yield tuple(t.key for t in window), first.start, window[-1].end
+        content = False
+        for j in range(i, min(i + MAX_WORDS, len(tokens))):
+            content = content or kinds[j] is Kind.CONTENT
+            if content and kinds[j] is not Kind.STOP:
+                yield tuple(keys[i:j + 1]), first.start, tokens[j].end
 
 
 def comment_phrases(parts: Sequence[Sentence]) -> dict[Key, tuple[int, int]]:

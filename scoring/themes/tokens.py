@@ -10,7 +10,8 @@ any language; other words are runs of letters and digits, read by the comment's 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 import rjieba
 
@@ -22,8 +23,7 @@ _JOINERS = " \t\u00a0\u200b-\u2010'’"
 """What may stand between two words of one sentence."""
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):  # a named tuple: made some million times for 100,000 comments
     key: str
     """What counts: a stem, or a Chinese word."""
     kind: Kind
@@ -32,8 +32,7 @@ class Token:
     """Where it stands in the comment."""
 
 
-@dataclass(frozen=True, slots=True)
-class Sentence:
+class Sentence(NamedTuple):
     tokens: tuple[Token, ...]
     start: int
     end: int
@@ -52,10 +51,14 @@ def _han(run: str, offset: int) -> list[Token]:
     return out
 
 
-def _latin(word: str, start: int, language: str) -> Token:
+@lru_cache(maxsize=1 << 17)
+def _read(word: str, language: str) -> tuple[str, Kind]:
     shown = surface(word, language)
-    return Token(word_key(shown, language), word_kind(shown, language), start,
-                 start + len(word))
+    return word_key(shown, language), word_kind(shown, language)
+
+
+def _latin(word: str, start: int, language: str) -> Token:
+    return Token(*_read(word, language), start, start + len(word))
 
 
 def sentences(text: str, language: str) -> list[Sentence]:
