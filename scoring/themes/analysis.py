@@ -79,10 +79,11 @@ class _Parsed:
     """Words in it that are neither stop nor generic words."""
 
 
-def _parse(comment: Comment) -> _Parsed:
-    parts = sentences(comment.text, comment.language)
+def _parse(text: str, language: str) -> _Parsed:
+    """A comment with its phrases and where each first stands."""
+    parts = sentences(text, language)
     content = sum(t.kind is Kind.CONTENT for s in parts for t in s.tokens)
-    return _Parsed(comment.text, comment_phrases(parts), content)
+    return _Parsed(text, comment_phrases(parts), content)
 
 
 def _shown(key: Key, docs: Sequence[_Parsed], language: str) -> str:
@@ -103,27 +104,34 @@ def _example(key: Key, docs: Sequence[_Parsed], used: set[str]) -> str:
     return excerpt(best.text, *best.phrases[key])
 
 
-def _count(docs: Iterable[_Parsed], keys: set[Key] | None = None) -> Counter[Key]:
+def _count(texts: Iterable[str], language: str, keys: set[Key]) -> Counter[Key]:
+    """How many of ``texts`` say each of ``keys`` (parsed one at a time, nothing kept)."""
     out: Counter[Key] = Counter()
-    for doc in docs:
-        out.update(k for k in doc.phrases if keys is None or k in keys)
+    for text in texts:
+        out.update(k for k in comment_phrases(sentences(text, language)) if k in keys)
     return out
 
 
-def language_themes(language: str, bucket: Sequence[_Parsed], others: Sequence[_Parsed],
-                    previous: Sequence[_Parsed] | None, top: int = TOP,
+def language_themes(language: str, bucket: Sequence[str], others: Sequence[str],
+                    previous: Sequence[str] | None, top: int = TOP,
                     min_comments: int = MIN_COMMENTS) -> Themes:
+    """One language's themes of the bucket's comments ``bucket`` against the other buckets'
+    ``others``, with the previous period's comments of the bucket."""
     n, n_other = len(bucket), len(others)
     if n < min_comments:
         return Themes(language, n, n_other, None if previous is None else len(previous), ())
-    counts = {k: c for k, c in _count(bucket).items() if c >= MIN_THEME}
-    other = _count(others, set(counts))
+    docs = [_parse(text, language) for text in bucket]
+    said: Counter[Key] = Counter()
+    for doc in docs:
+        said.update(doc.phrases.keys())
+    counts = {k: c for k, c in said.items() if c >= MIN_THEME}
+    other = _count(others, language, set(counts))
     ranked = rank(absorb(counts), counts, n, other, n_other)[:top]
-    before = _count(previous, {k for k, _ in ranked}) if previous else Counter[Key]()
+    before = _count(previous or (), language, {k for k, _ in ranked})
     used: set[str] = set()
     themes = []
     for key, odds in ranked:
-        saying = [d for d in bucket if key in d.phrases]
+        saying = [d for d in docs if key in d.phrases]
         themes.append(Theme(
             key, _shown(key, saying, language), counts[key], counts[key] / n,
             before[key] / len(previous) if previous else None, odds,
@@ -138,16 +146,16 @@ def find_themes(current: Iterable[Comment], bucket: str,
     """The themes of ``bucket``'s comments in each language that has any, the language with
     the most first; ``previous`` the previous period's comments (None: there is none).  A
     language whose bucket has fewer than ``min_comments`` comments has none."""
-    parsed: dict[str, tuple[list[_Parsed], list[_Parsed]]] = {}
+    grouped: dict[str, tuple[list[str], list[str]]] = {}
     for comment in current:
-        mine, rest = parsed.setdefault(comment.language, ([], []))
-        (mine if comment.bucket == bucket else rest).append(_parse(comment))
-    before: dict[str, list[_Parsed]] = {}
+        mine, rest = grouped.setdefault(comment.language, ([], []))
+        (mine if comment.bucket == bucket else rest).append(comment.text)
+    before: dict[str, list[str]] = {}
     for comment in previous or ():
         if comment.bucket == bucket:
-            before.setdefault(comment.language, []).append(_parse(comment))
+            before.setdefault(comment.language, []).append(comment.text)
     out = [language_themes(lang, mine, rest,
                            None if previous is None else before.get(lang, []), top,
                            min_comments)
-           for lang, (mine, rest) in parsed.items() if mine]
+           for lang, (mine, rest) in grouped.items() if mine]
     return tuple(sorted(out, key=lambda th: -th.comments))
