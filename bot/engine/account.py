@@ -89,9 +89,9 @@ class Account:
         if turn.is_manager:
             lines.append("")
             lines.append(manager_help_line(t, {key: turn.cmd(key) for key in METRICS}))
-            lines.append(t.gettext("{nps} alerts — the alerts waiting for a manager; {nps} "
+            lines.append(t.gettext("{cmd} alerts — the alerts waiting for a manager; {cmd} "
                                    "digest on|off — the weekly digest in your own chat").format(
-                                       nps=turn.cmd("nps")))
+                                       cmd=turn.cmd("nps")))
             lines.append(t.gettext("{cancel} — cancel a reply to a customer").format(
                 cancel=turn.cmd("cancel")))
         turn.say(Reply("\n".join(lines)))

@@ -55,16 +55,20 @@ class Outcomes:
     def apply(self, session: Session, recorded: Recorded, now: datetime) -> list[OutboxMessage]:
         """The follow-ups of the rows just closed; the new rows they write."""
         new: list[OutboxMessage] = []
+        invited: list[int] = []
         for row, outcome in recorded.sent:
-            new += self._follow(session, row, outcome, now, sent=True)
+            new += self._follow(session, row, outcome, now, sent=True, invited=invited)
+        campaign_outcome.sent(session, invited, now)
         for row, outcome in recorded.failed:
             log.warning("outbox: %s %s to %s not delivered: %s", row.channel, row.kind,
                         row.destination, outcome.error or "failed")
-            new += self._follow(session, row, outcome, now, sent=False)
+            new += self._follow(session, row, outcome, now, sent=False, invited=[])
         return new
 
     def _follow(self, session: Session, row: OutboxMessage, outcome: Outcome, now: datetime,
-                *, sent: bool) -> list[OutboxMessage]:
+                *, sent: bool, invited: list[int]) -> list[OutboxMessage]:
+        """The follow-ups of one row; the invitations it sent are added to ``invited`` (all
+        recorded at once by :meth:`apply`)."""
         new: list[OutboxMessage] = []
         for word, args in words(row.follow_up):
             if word == "alert" and sent and outcome.ref and args[0].isdigit():
@@ -73,7 +77,7 @@ class Outcomes:
                 self.unreachable(session, row.channel, ":".join(args))
             elif word == "invitation" and args and args[0].isdigit():
                 if sent:
-                    campaign_outcome.sent(session, int(args[0]), now)
+                    invited.append(int(args[0]))
                 else:
                     campaign_outcome.failed(session, int(args[0]), campaign_outcome.UNREACHABLE
                                             if outcome.unreachable else outcome.error, now)

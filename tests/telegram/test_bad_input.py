@@ -3,6 +3,7 @@ Telegram takes: a 4xx (or a cut text), one log line, no traceback, nothing store
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+import matplotlib.image
 import pytest
 from aiohttp import web
 from sqlalchemy import text as sql
@@ -170,9 +172,11 @@ async def test_the_standin_refuses_what_telegram_refuses(tg: Harness) -> None:
             await bot.send_message(501, text)
     with pytest.raises(BadRequest, match="Message is too long"):
         await bot.edit_message_text("送" * 4097, chat_id=501, message_id=ok.message_id)
-    await bot.send_photo(501, b"\x89PNG", caption="😀" * 512)
+    png = io.BytesIO()
+    matplotlib.image.imsave(png, [[0.0, 1.0], [1.0, 0.0]], format="png")
+    await bot.send_photo(501, png.getvalue(), caption="😀" * 512)
     with pytest.raises(BadRequest, match="Message caption is too long"):
-        await bot.send_photo(501, b"\x89PNG", caption="😀" * 512 + "a")
+        await bot.send_photo(501, png.getvalue(), caption="😀" * 512 + "a")
     with pytest.raises(BadRequest, match="Message text is empty"):
         await bot.send_message(501, " \n")
 
