@@ -41,6 +41,8 @@ class Metric:
     """The method, named under the headline (CES 2.0)."""
     score_axis: str = ""
     """What a trend chart's score axis shows (:mod:`bot.charts.wording`); empty: the label."""
+    talk_line: str = ""
+    """The summary's and the digest's line naming the worst bucket's themes: ``{themes}``."""
 
     def __post_init__(self) -> None:
         if tuple(self.bucket_labels) != self.measure.buckets:
@@ -103,6 +105,7 @@ NPS = Metric(
     score_line=N_("NPS {score} ± {margin} (n = {n})"),
     score_line_few=N_("NPS {score} (n = {n})"),
     score_axis=N_("NPS, from −100 to +100"),
+    talk_line=N_("Detractors talk most about {themes}."),
 )
 _CSAT_LINE = N_("CSAT {share} satisfied (4–5), mean {mean} (n = {n}); {level} interval "
                 "{low}–{high}")
@@ -118,6 +121,7 @@ CSAT = Metric(
     score_line=_CSAT_LINE,
     score_line_few=_CSAT_LINE,
     score_axis=N_("Satisfied (4–5), percent of answers"),
+    talk_line=N_("Unsatisfied customers talk most about {themes}."),
 )
 _CES_LINE = N_("CES {share} agree it was easy (5–7), mean {mean} of 7 (n = {n}); {level} "
                "interval {low}–{high}")
@@ -134,6 +138,7 @@ CES = Metric(
     score_line_few=_CES_LINE,
     score_axis=N_("Agree it was easy (5–7), percent of answers"),
     method_note=N_("Method: CES 2.0, agreement on a 1–7 scale."),
+    talk_line=N_("Customers who found it hard talk most about {themes}."),
 )
 
 METRICS: Registry = Registry((m.key, m) for m in (NPS, CSAT, CES))

@@ -37,13 +37,17 @@ def manager_help_line(t: Translator, commands: Mapping[str, str]) -> str:
     """The managers' lines of /help, naming every period form and split; ``commands`` is how
     the reader writes each metric's command, by metric name."""
     from bot.reports.chart_commands import chart_help_line
+    from bot.reports.themes_text import themes_help_line
 
-    return t.gettext(
+    lines = t.gettext(
         "For managers: {nps} summary [{periods}] [by {splits}], and the same with {csat} and "
         "{ces}."
     ).format_map({**commands, "periods": period_forms(), "splits": split_names(t)}) + "\n" + (
         more_line(commands[next(iter(commands))], t)) + "\n" + chart_help_line(
-        t, dict(commands)) + "\n" + _advocacy_line(commands[next(iter(commands))], t)
+        t, dict(commands))
+    first = next(iter(commands))
+    return (lines + "\n" + themes_help_line(first, commands[first], t) + "\n"
+            + _advocacy_line(commands[first], t))
 
 
 def _advocacy_line(cmd: str, t: Translator) -> str:
@@ -162,7 +166,7 @@ class ManagerContext:
 def manager_reply(session: Session, metric: str, args: str, t: Translator, cmd: str,
                   context: ManagerContext) -> Sequence[Outbound]:
     """A manager's ``/nps …``: the summary, or ``value``, ``retention``, ``export``,
-    ``alerts stats``."""
+    ``alerts stats``, ``advocacy``, ``themes``."""
     words = args.split(maxsplit=1)
     sub = words[0].casefold() if words else ""
     if sub == "alerts":  # only ``alerts stats [period]`` comes here (bot/engine/team.py)
@@ -175,6 +179,11 @@ def manager_reply(session: Session, metric: str, args: str, t: Translator, cmd: 
 
         return [Reply(advocacy_reply(session, words[1] if len(words) > 1 else "", t, cmd,
                                      context))]
+    if sub == "themes":
+        from bot.reports.themes_text import themes_reply
+
+        return [Reply(themes_reply(session, metric, words[1] if len(words) > 1 else "", t, cmd,
+                                   context.now, context.zone))]
     if sub not in MORE:
         answer = manager_command(session, metric, args, t, context.now, cmd, zone=context.zone,
                                  surveys=context.surveys)

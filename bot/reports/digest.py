@@ -22,6 +22,7 @@ from bot.reports.figures import headline
 from bot.reports.labels import span_text
 from bot.reports.queries import Report, build_report
 from bot.reports.render import comment_lines, reach_lines, score_line, too_few_line, trend_line
+from bot.reports.themes_text import talk_line
 from bot.surveys import SurveyCatalog
 
 WEEK = timedelta(days=7)
@@ -75,6 +76,8 @@ def metric_lines(report: Report, t: Translator) -> list[str]:
     lines += reach_lines(report, None, report.current, t)
     if (change := trend_line(report, t)) is not None:
         lines.append(change)
+    if (talk := talk_line(report.metric, report.talk, t)) is not None:
+        lines.append(talk)
     return lines
 
 

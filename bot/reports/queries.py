@@ -32,8 +32,10 @@ from bot.reports.segments import (
     attribute_split,
     find_attribute,
 )
+from bot.reports.themes import worst_themes
 from bot.store import rollup_zone
 from bot.surveys import SurveyCatalog, load_surveys
+from scoring.themes import Themes
 
 # The splits a manager types after ``by``, and the column (of both tables) each one reads.
 SPLITS = {"channel": "channel", "language": "locale", "campaign": "campaign", "survey": "survey"}
@@ -74,6 +76,8 @@ class Report:
     segment_reach: Mapping[str, Reach] = field(default_factory=dict)
     attribute: AttributeSplit | None = None
     """With a split by a customer attribute: the attribute, its kind and bands."""
+    talk: tuple[Themes, ...] = ()
+    """The worst bucket's themes per language with enough comments (:mod:`.themes`)."""
 
     @property
     def previous_period(self) -> Period | None:
@@ -228,4 +232,5 @@ def build_report(session: Session, metric: str, period: Period,
         segment_invited=_invited(segment_cells),
         segment_reach=segment_reach,
         attribute=attribute,
+        talk=worst_themes(session, metric, period),
     )

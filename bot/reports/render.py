@@ -21,6 +21,7 @@ from bot.reports.labels import bucket_names, segment_name, span_text
 from bot.reports.queries import Counts, Report
 from bot.reports.rates import Reach
 from bot.reports.segments import as_now_line
+from bot.reports.themes_text import talk_line
 from scoring import Kind
 
 CONFIDENCE = 0.95
@@ -176,6 +177,8 @@ def render_report(report: Report, t: Translator) -> str:
         lines += reach_lines(report, key, counts, t)
     if report.attribute is not None:
         lines += ["", as_now_line(report.attribute, t)]
+    if (talk := talk_line(report.metric, report.talk, t)) is not None:
+        lines += ["", talk]
     if comments := comment_lines(report, t):
         lines.append("")
         lines += comments
