@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -201,3 +201,21 @@ def survey_bot_web(settings: Mapping[str, str], cwd: Path) -> Iterator[subproces
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait(timeout=10)
+
+
+def last_sunday_noon(now: datetime | None = None) -> datetime:
+    """Noon (UTC) of the last Sunday on or before ``now``: answers dated back from it fall in
+    whole ISO weeks whatever day the suite runs."""
+    now = now or datetime.now(UTC)
+    day = now.date() - timedelta(days=(now.weekday() + 1) % 7)
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+
+
+def seed_weeks(engine: Engine, *, channel: str, user_id: str, weeks: int = 8) -> None:
+    """``weeks`` whole ISO weeks of NPS answers before the last Sunday, 40 a week (+25 each
+    week: 20 promoters, 10 passives, 10 detractors)."""
+    rows: list[tuple[str, int, int, str | None]] = []
+    for week in range(weeks):
+        rows += [("nps", 10 if i < 20 else (8 if i < 30 else 3), 7 * week + i % 7, None)
+                 for i in range(40)]
+    seed_answers(engine, rows, channel=channel, user_id=user_id, now=last_sunday_noon())

@@ -12,16 +12,12 @@ import pytest
 from PIL import Image
 
 from bot.periods import FORMS
-from tests.helpers import CJK, seed_answers, settle
+from tests.helpers import CJK, seed_weeks, settle
 from tests.slack.harness import MANAGER, SlackHarness
 
 
 def seed(slack: SlackHarness) -> None:
-    rows: list[tuple[str, int, int, str | None]] = []
-    for week in range(8):
-        rows += [("nps", 10 if i < 20 else (8 if i < 30 else 3), 7 * week + i % 7, None)
-                 for i in range(40)]
-    seed_answers(slack.engine, rows, channel="slack", user_id="USEED")
+    seed_weeks(slack.engine, channel="slack", user_id="USEED")
 
 
 def png_in(upload: Any) -> bytes:

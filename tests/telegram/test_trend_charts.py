@@ -11,18 +11,14 @@ import pytest
 from PIL import Image
 
 from bot.periods import FORMS
-from tests.helpers import CJK, seed_answers
+from tests.helpers import CJK, seed_weeks
 from tests.telegram.harness import ALERT_CHAT, MANAGER_ID, Harness
 from tests.telegram.standin import BOT_USERNAME
 
 
 def seed(tg: Harness) -> None:
-    """Eight weeks of NPS answers, 40 a week (+25 each week: 20 promoters, 10 detractors)."""
-    rows: list[tuple[str, int, int, str | None]] = []
-    for week in range(8):
-        rows += [("nps", 10 if i < 20 else (8 if i < 30 else 3), 7 * week + i % 7, None)
-                 for i in range(40)]
-    seed_answers(tg.engine, rows, channel="telegram", user_id="seed")
+    """Eight whole weeks of NPS answers, 40 a week (tests/helpers.py ``seed_weeks``)."""
+    seed_weeks(tg.engine, channel="telegram", user_id="seed")
 
 
 def photo_of(call: Any) -> tuple[int, int]:
