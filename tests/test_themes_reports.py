@@ -129,7 +129,8 @@ def test_bad_words_get_a_clear_answer_in_the_managers_language(boss: Person) -> 
 def test_the_summary_names_what_detractors_talk_most_about(boss: Person) -> None:
     summary = texts(boss.command("nps", "summary 30d"))
     assert ("\n\nDetractors talk most about “late”, “customer support”, and “refund” "
-            "(English); “aplicația se blochează”, “întârziat”, and “rambursarea” (Romanian); "
+            "(English); “aplicația se blochează”, “livrarea a întârziat”, and “rambursarea” "
+            "(Romanian); "
             "“太慢”, “退款”, and “闪退” (Simplified Chinese).\n\n"
             "Latest comments from unhappy customers:") in summary
     # In 7 days each language has 7 detractors' comments, too few: no line.

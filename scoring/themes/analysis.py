@@ -21,6 +21,8 @@ MIN_COMMENTS = 10
 MIN_THEME = 3
 """A phrase said in fewer of the bucket's comments is no theme."""
 TOP = 5
+MERGED_LIMIT = 60
+"""Characters at most of a theme shown as the span of two or more phrases (:func:`_groups`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,18 +128,54 @@ def language_themes(language: str, bucket: Sequence[str], others: Sequence[str],
         said.update(doc.phrases.keys())
     counts = {k: c for k, c in said.items() if c >= MIN_THEME}
     other = _count(others, language, set(counts))
-    ranked = rank(absorb(counts), counts, n, other, n_other)[:top]
-    before = _count(previous or (), language, {k for k, _ in ranked})
+    groups = _groups(rank(absorb(counts), counts, n, other, n_other), docs, top)
+    before = _count(previous or (), language, {keys[0] for keys, _ in groups})
     used: set[str] = set()
     themes = []
-    for key, odds in ranked:
+    for keys, odds in groups:
+        key = keys[0]
         saying = [d for d in docs if key in d.phrases]
         themes.append(Theme(
-            key, _shown(key, saying, language), counts[key], counts[key] / n,
+            key, _merged(keys, saying, language), counts[key], counts[key] / n,
             before[key] / len(previous) if previous else None, odds,
             _example(key, saying, used)))
     return Themes(language, n, n_other, None if previous is None else len(previous),
                   tuple(themes))
+
+
+def _groups(ranked: Sequence[tuple[Key, Odds]], docs: Sequence[_Parsed],
+            top: int) -> list[tuple[list[Key], Odds]]:
+    """The first ``top`` themes of ``ranked``, where phrases said by exactly the same comments
+    ("invoice was wrong", "twice in a row") are one theme, ranked as the best of them: pieces
+    of the same sentences, not two things customers talk about."""
+    groups: list[tuple[list[Key], Odds]] = []
+    said: dict[frozenset[int], int] = {}
+    for key, odds in ranked:
+        mine = frozenset(i for i, doc in enumerate(docs) if key in doc.phrases)
+        if mine in said:
+            groups[said[mine]][0].append(key)
+        elif len(groups) < top:
+            said[mine] = len(groups)
+            groups.append(([key], odds))
+    return groups
+
+
+def _merged(keys: Sequence[Key], docs: Sequence[_Parsed], language: str) -> str:
+    """A theme's words: one phrase's (:func:`_shown`), or for phrases said by the same
+    comments the stretch of each comment from the first to the last of them, in the spelling
+    most comments use, when it is short (:data:`MERGED_LIMIT`) and within one sentence."""
+    if len(keys) > 1:
+        forms: Counter[str] = Counter()
+        for doc in docs:
+            spans = [doc.phrases[key] for key in keys]
+            text = doc.text[min(a for a, _ in spans):max(b for _, b in spans)]
+            if len(text) > MERGED_LIMIT or any(mark in text for mark in ".!?;。！？；"):
+                break
+            forms[" ".join(surface(text, language).split())] += 1
+        else:
+            diacritics = language == "ro" and any(has_diacritics(f) for f in forms)
+            return min(forms, key=lambda f: (diacritics and not has_diacritics(f), -forms[f], f))
+    return _shown(keys[0], docs, language)
 
 
 def find_themes(current: Iterable[Comment], bucket: str,
