@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -219,3 +220,21 @@ def seed_weeks(engine: Engine, *, channel: str, user_id: str, weeks: int = 8) ->
         rows += [("nps", 10 if i < 20 else (8 if i < 30 else 3), 7 * week + i % 7, None)
                  for i in range(40)]
     seed_answers(engine, rows, channel=channel, user_id=user_id, now=last_sunday_noon())
+
+
+def race(engines: Sequence[Engine], call: Callable[[Engine], list[int]]) -> list[list[int]]:
+    """``call`` on each engine at the same moment, in threads of its own (two workers racing
+    for one piece of work): what each returned, in the order they finished."""
+    results: list[list[int]] = []
+    start = threading.Barrier(len(engines))
+
+    def tick(engine: Engine) -> None:
+        start.wait(timeout=10)
+        results.append(call(engine))
+
+    threads = [threading.Thread(target=tick, args=(e,)) for e in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results

@@ -8,7 +8,6 @@ tests/slack/test_slack_alert_list.py; as real processes: tests/test_digest_proce
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,7 +23,7 @@ from bot.digest_tables import Digest, DigestSubscriber
 from bot.engine import Engine
 from bot.messages import Inbound, Reply, ReplyFile, TeamFile, TeamPost
 from bot.models import OutboxMessage
-from tests.helpers import seed_answers
+from tests.helpers import race, seed_answers
 
 MONDAY_NINE = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 """Monday 2 March 2026, 09:00 in Bucharest (UTC+2)."""
@@ -90,18 +89,7 @@ def test_at_its_minute_two_workers_decide_it_once_and_a_restart_changes_nothing(
     before = len(rows(first))
 
     clock.at = MONDAY_NINE + timedelta(seconds=10)
-    results: list[list[int]] = []
-    start = threading.Barrier(2)
-
-    def tick(engine: Engine) -> None:
-        start.wait(timeout=10)
-        results.append(engine.send_digest())
-
-    threads = [threading.Thread(target=tick, args=(e,)) for e in (first, second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = race((first, second), lambda engine: engine.send_digest())
     written = [ids for ids in results if ids]
     assert len(results) == 2 and len(written) == 1, results
     assert first.send_digest() == [] and second.send_digest() == []

@@ -6,7 +6,6 @@ tests/slack/test_slack_alert_list.py."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,7 +21,7 @@ from bot.delivery import codec
 from bot.engine import Engine
 from bot.messages import AlertPost
 from bot.models import Alert, OutboxMessage, utcnow
-from tests.helpers import Person
+from tests.helpers import Person, race
 
 
 class Clock:
@@ -80,18 +79,7 @@ def test_an_unclaimed_alert_is_posted_again_once(engines: Callable[..., Engine])
     assert first.escalate_alerts() == [], "not 24 hours old yet"
 
     clock.ahead = timedelta(hours=24, minutes=1)
-    results: list[list[int]] = []
-    start = threading.Barrier(2)
-
-    def tick(engine: Engine) -> None:
-        start.wait(timeout=10)
-        results.append(engine.escalate_alerts())
-
-    threads = [threading.Thread(target=tick, args=(e,)) for e in (first, second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = race((first, second), lambda engine: engine.escalate_alerts())
     assert sorted(len(ids) for ids in results) == [0, 1], results
     assert engines(clock).escalate_alerts() == [], "a restarted worker posts it again"
     assert first.escalate_alerts() == []
